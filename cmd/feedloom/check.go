@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/feedloom/feedloom/feeds/config"
+)
+
+// loadConfig reads and validates the config, printing every problem on
+// stderr. It returns nil when the config is unusable.
+func loadConfig(e *env, path string) *config.Config {
+	cfg, err := config.Load(path)
+	if err != nil {
+		var list config.Errors
+		if errors.As(err, &list) {
+			for _, p := range list {
+				fmt.Fprintln(e.stderr, p.Error())
+			}
+			fmt.Fprintf(e.stderr, "%s: %d problem(s)\n", path, len(list))
+			return nil
+		}
+		fmt.Fprintf(e.stderr, "%s\n", err)
+		return nil
+	}
+	return cfg
+}
+
+func runCheck(_ context.Context, e *env, c *command, args []string) int {
+	fs, cfgPath := c.flags(e)
+	if ok, st := parse(fs, args); !ok {
+		return st
+	}
+	if fs.NArg() > 0 {
+		return usageError(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	cfg := loadConfig(e, *cfgPath)
+	if cfg == nil {
+		return exitFailure
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (%d sources, %d outputs)\n", *cfgPath, len(cfg.Sources), len(cfg.Outputs))
+	return exitOK
+}

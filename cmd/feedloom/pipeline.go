@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/feedloom/feedloom/feeds/config"
+	"github.com/feedloom/feedloom/feeds/fetch"
+	"github.com/feedloom/feedloom/feeds/normalize"
+	"github.com/feedloom/feedloom/feeds/related"
+	"github.com/feedloom/feedloom/feeds/tag"
+	"github.com/feedloom/feedloom/scheduler"
+	"github.com/feedloom/feedloom/storage"
+)
+
+// pipeline is the ingest machinery built from a config: fetcher,
+// normaliser, tagger, related index and the scheduler driving them.
+type pipeline struct {
+	sched *scheduler.Scheduler
+}
+
+// newPipeline wires the ingest path for cfg. reg may be nil (no metrics).
+func newPipeline(cfg *config.Config, db *storage.DB, log *slog.Logger, reg prometheus.Registerer, ver string) (*pipeline, error) {
+	settings, err := schedulerSettings(cfg, ver)
+	if err != nil {
+		return nil, err
+	}
+	var metrics *scheduler.Metrics
+	if reg != nil {
+		metrics = scheduler.NewMetrics(reg)
+	}
+	sched, err := scheduler.New(scheduler.Options{
+		Store:      db,
+		Normalizer: normalize.New(),
+		Related:    related.New(relatedOptions(cfg)),
+		Logger:     log,
+		Metrics:    metrics,
+		OnStart:    cfg.Fetch.OnStart,
+	}, settings)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	return &pipeline{sched: sched}, nil
+}
+
+func relatedOptions(cfg *config.Config) related.Options {
+	return related.Options{Limit: cfg.Related.Limit, MinShared: cfg.Related.MinShared, Window: cfg.Related.Window}
+}
+
+// schedulerSettings derives everything a reload can change.
+func schedulerSettings(cfg *config.Config, ver string) (scheduler.Settings, error) {
+	tagger, err := tag.New(cfg.Tags.Aliases, cfg.Tags.Rules)
+	if err != nil {
+		return scheduler.Settings{}, fmt.Errorf("tag rules: %w", err)
+	}
+	fetcher := fetch.New(fetch.Options{
+		Timeout:               cfg.Fetch.Timeout,
+		MaxBody:               cfg.Fetch.MaxBody,
+		UserAgent:             cfg.UserAgentFor(ver),
+		MaxRedirects:          5,
+		AllowPrivateRedirects: cfg.Fetch.AllowPrivateRedirects,
+	})
+	return scheduler.Settings{
+		Sources:      cfg.Sources,
+		Tagger:       tagger,
+		Fetcher:      fetcher,
+		Concurrency:  cfg.Fetch.Concurrency,
+		PerHost:      cfg.Fetch.PerHost,
+		Retention:   scheduler.Retention{MaxAge: cfg.Retention.MaxAge, MaxPerSource: cfg.Retention.MaxPerSource},
+	}, nil
+}
+
+// apply swaps in a reloaded config.
+func (p *pipeline) apply(ctx context.Context, cfg *config.Config) error {
+	ver, _, _ := buildVersion()
+	s, err := schedulerSettings(cfg, ver)
+	if err != nil {
+		return err
+	}
+	return p.sched.Apply(ctx, s)
+}
+
+// healthy is nil while the scheduler runs.
+func (p *pipeline) healthy() error {
+	if !p.sched.Running() {
+		return errors.New("scheduler is not running")
+	}
+	return nil
+}

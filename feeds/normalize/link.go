@@ -1,0 +1,204 @@
+package normalize
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// idnaProfile maps internationalised host names to their ASCII (xn--) form.
+// Not idna.Lookup: that one rejects '_' in labels, which real hosts use.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.StrictDomainName(false))
+
+// MaxLinkBytes is the longest link kept. Longer ones are almost always
+// generated garbage (or an attempt to bloat the store) and become "".
+const MaxLinkBytes = 8 << 10
+
+// trackingParams are query parameters that identify a campaign, a click or a
+// mail recipient, never the resource. They are removed so that the same story
+// reached through different newsletters and social posts has one canonical
+// link. Compared case-insensitively. Keys starting with one of
+// trackingPrefixes are removed too.
+var trackingParams = map[string]bool{
+	// Google Ads / Analytics
+	"gclid": true, "gclsrc": true, "dclid": true, "gbraid": true, "wbraid": true,
+	"_ga": true, "_gl": true, "srsltid": true,
+	// Meta, Microsoft, Yandex, TikTok, Twitter/X, LinkedIn, Instagram
+	"fbclid": true, "msclkid": true, "yclid": true, "ysclid": true, "ttclid": true,
+	"twclid": true, "li_fat_id": true, "igshid": true, "igsh": true,
+	"ref_src": true, "ref_url": true,
+	// Mailchimp, HubSpot, Marketo, Drip, Vero, Openstat, Olytics
+	"mc_cid": true, "mc_eid": true,
+	"_hsenc": true, "_hsmi": true, "__hssc": true, "__hstc": true, "__hsfp": true, "hsctatrack": true,
+	"mkt_tok": true, "__s": true, "vero_id": true, "vero_conv": true, "_openstat": true,
+	"oly_anon_id": true, "oly_enc_id": true, "rb_clickid": true, "wickedid": true,
+	// Matomo / Piwik campaign parameters
+	"pk_campaign": true, "pk_kwd": true, "pk_keyword": true, "pk_source": true,
+	"pk_medium": true, "pk_content": true, "pk_cid": true,
+}
+
+// trackingPrefixes are prefixes of tracking parameter names (utm_source,
+// utm_medium, … and Matomo's mtm_*), compared case-insensitively.
+var trackingPrefixes = []string{"utm_", "mtm_"}
+
+// isTracking reports whether the (unescaped) query key is a tracking parameter.
+func isTracking(key string) bool {
+	k := strings.ToLower(key)
+	if trackingParams[k] {
+		return true
+	}
+	for _, p := range trackingPrefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Link returns the canonical form of an absolute http or https URL, the form
+// links are deduplicated by: scheme and host lower-cased, the default port,
+// user info, tracking parameters and the fragment dropped (except "#!" and
+// "#/" fragments, which single-page sites use to name the article), the
+// remaining query parameters kept in their order, dot segments removed, an
+// empty path written as "/" and an internationalised host in its ASCII
+// (xn--) form. Anything that is not an absolute http(s) URL
+// (relative references, javascript:, data:, mailto:, unparseable text)
+// gives "".
+func Link(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > MaxLinkBytes {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return canonical(u)
+}
+
+// ResolveLink is Link for a reference that may be relative: raw is resolved
+// against base (an absolute http(s) URL, such as the feed's URL or the
+// item's link) first. Absolute raw links ignore base; a relative raw with an
+// unusable base gives "".
+func ResolveLink(raw, base string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > MaxLinkBytes {
+		return ""
+	}
+	ref, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	if ref.IsAbs() {
+		return canonical(ref)
+	}
+	b := baseURL(base)
+	if b == nil {
+		return ""
+	}
+	return canonical(b.ResolveReference(ref))
+}
+
+// baseURL parses base and returns it when it is an absolute http(s) URL
+// with a host, else nil.
+func baseURL(base string) *url.URL {
+	base = strings.TrimSpace(base)
+	if base == "" || len(base) > MaxLinkBytes {
+		return nil
+	}
+	b, err := url.Parse(base)
+	if err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
+		return nil
+	}
+	return b
+}
+
+// canonical does Link's work on a parsed URL.
+func canonical(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return ""
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return ""
+	}
+	if !isASCII(host) {
+		// One spelling per host, so that "bücher.de" and "xn--bcher-kva.de"
+		// dedupe; ASCII is also what every feed reader can put in a URI.
+		a, err := idnaProfile.ToASCII(host)
+		if err != nil || a == "" {
+			return ""
+		}
+		host = a
+	}
+	port := u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") { // IPv6 literal
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	c := &url.URL{Scheme: scheme, Host: host, Path: u.Path, RawPath: u.RawPath}
+	// Remove dot segments: resolving an empty-scheme-less reference carrying
+	// the path against itself runs RFC 3986 remove_dot_segments.
+	if strings.Contains(c.Path, ".") {
+		c = c.ResolveReference(&url.URL{Scheme: scheme, Host: host, Path: u.Path, RawPath: u.RawPath})
+	}
+	if c.Path == "" {
+		c.Path, c.RawPath = "/", ""
+	}
+	c.RawQuery = cleanQuery(u.RawQuery)
+	if f := u.EscapedFragment(); strings.HasPrefix(f, "!") || strings.HasPrefix(f, "/") {
+		c.Fragment, c.RawFragment = u.Fragment, u.RawFragment
+	}
+	s := c.String()
+	if len(s) > MaxLinkBytes {
+		return ""
+	}
+	return s
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanQuery drops tracking parameters and empty pairs from a raw query,
+// keeping the others byte for byte and in order.
+func cleanQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var b strings.Builder
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			continue
+		}
+		key, _, _ := strings.Cut(part, "=")
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+		if isTracking(key) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}

@@ -1,0 +1,124 @@
+// Package normalize turns a parsed feed item into the article feedloom keeps:
+// a canonical link (so the same story from different sources and campaigns
+// dedupes), plain-text title and author, sane dates, and summary and content
+// sanitised so that nothing a feed sends can run in a reader or on our pages.
+// It also derives the per-source item keys the store deduplicates by.
+//
+// Everything here is a pure function of its input (and the clock value the
+// caller passes), so the same item always normalises to the same article.
+package normalize
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// Date bounds. A date later than now+FutureSkew is a clock or time-zone
+// error on the origin (or an attempt to stay on top of every list) and is
+// replaced; a date before MinDate is an epoch-zero or two-digit-year bug
+// (the web, and so every feed, is younger than 1990).
+const FutureSkew = 10 * time.Minute
+
+// MinDate is the earliest publication date believed; see FutureSkew.
+var MinDate = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Normalizer holds the sanitising policy, which is costly to build, so it is
+// built once. It is safe for concurrent use.
+type Normalizer struct {
+	policy *bluemonday.Policy
+}
+
+// New builds a Normalizer.
+func New() *Normalizer {
+	return &Normalizer{policy: newPolicy()}
+}
+
+// Article normalises one parsed item seen at now. It fills everything but
+// ID, ItemKey, Tags and Sources, which the store, ItemKeys and the tagger own.
+//
+// Dates: Published is the item's published date when sane (not before
+// MinDate, not after now+FutureSkew), else its updated date when sane, else
+// now (first seen). Updated is the item's updated date when sane and not
+// before Published, else Published. FirstSeen is now. All are UTC.
+func (n *Normalizer) Article(it feeds.Item, now time.Time) feeds.Article {
+	now = now.UTC()
+	// Relative URLs in the text are relative to the article's page; its
+	// canonical link keeps the hash free of tracking parameters and case.
+	link := Link(it.Link)
+	a := feeds.Article{
+		GUID:      cleanGUID(it.GUID),
+		Link:      link,
+		Title:     Title(it.Title),
+		Summary:   n.HTML(it.Summary, link),
+		Content:   n.HTML(it.Content, link),
+		Author:    plainLine(it.Author, MaxAuthorRunes),
+		FirstSeen: now,
+	}
+	if a.Title == "" {
+		a.Title = fallbackTitle(a)
+	}
+	a.TitleKey = TitleKey(a.Title)
+	a.Published, a.Updated = dates(it.Published, it.Updated, now)
+	a.ContentHash = ContentHash(a)
+	return a
+}
+
+// fallbackTitle names an untitled item: the first words of its summary or
+// content, else its link.
+func fallbackTitle(a feeds.Article) string {
+	for _, h := range []string{a.Summary, a.Content} {
+		if t := firstWords(Text(h), fallbackTitleWords); t != "" {
+			return capRunes(t, MaxTitleRunes)
+		}
+	}
+	return capRunes(a.Link, MaxTitleRunes)
+}
+
+// sane reports whether t is a believable publication date at now.
+func sane(t, now time.Time) bool {
+	return !t.IsZero() && !t.Before(MinDate) && !t.After(now.Add(FutureSkew))
+}
+
+// dates picks Published and Updated as Article documents.
+func dates(published, updated, now time.Time) (time.Time, time.Time) {
+	p := now
+	switch {
+	case sane(published, now):
+		p = published.UTC()
+	case sane(updated, now):
+		p = updated.UTC()
+	}
+	u := p
+	if sane(updated, now) && updated.After(p) {
+		u = updated.UTC()
+	}
+	return p, u
+}
+
+// ContentHash is a hex digest (128 bits of SHA-256) of what readers see of
+// an article: title, link, summary, content and author. The store updates a
+// kept article when it changes.
+func ContentHash(a feeds.Article) string {
+	h := sha256.New()
+	for _, s := range []string{a.Title, a.Link, a.Summary, a.Content, a.Author} {
+		h.Write([]byte(s))
+		h.Write([]byte{0}) // cleaned text never holds NUL
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// cleanGUID trims and cleans a guid; one longer than MaxGUIDBytes is replaced
+// by "sha256:" and its digest, which stays unique and bounded.
+func cleanGUID(g string) string {
+	g = strings.TrimSpace(cleanText(g, true))
+	if len(g) > MaxGUIDBytes {
+		sum := sha256.Sum256([]byte(g))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return g
+}

@@ -1,0 +1,227 @@
+package normalize
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Caps on plain-text fields, in runes. A feed may send a 5 MB title; the
+// store and every published document get at most this much.
+const (
+	MaxTitleRunes  = 1000
+	MaxAuthorRunes = 200
+	MaxGUIDBytes   = 512
+)
+
+// fallbackTitleWords is how many words of the summary make a title for an
+// item that has none.
+const fallbackTitleWords = 12
+
+// keepRune reports whether r may appear in stored text: XML 1.0 Char
+// production, minus C1 controls, the BOM, and (when plain is set, for
+// one-line plain text such as titles) bidi embeddings, overrides and
+// isolates, which let a title reverse the text around it where it is shown.
+func keepRune(r rune, plain bool) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20, r >= 0x7f && r <= 0x9f: // C0, DEL, C1
+		return false
+	case r == 0xFEFF, r == 0xFFFE, r == 0xFFFF:
+		return false
+	case r >= 0xD800 && r <= 0xDFFF, r > unicode.MaxRune:
+		return false
+	case plain && (r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069):
+		return false
+	}
+	return true
+}
+
+// cleanText makes s valid UTF-8 (invalid bytes become U+FFFD) and drops the
+// runes keepRune refuses. It returns s itself when nothing changes.
+func cleanText(s string, plain bool) string {
+	ok := utf8.ValidString(s)
+	if ok {
+		for _, r := range s {
+			if !keepRune(r, plain) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return s
+		}
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if keepRune(r, plain) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// collapse trims s and turns every run of white space into one space.
+func collapse(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// cutBytes cuts s to at most n bytes on a rune boundary.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// capRunes cuts s to at most n runes, the last being an ellipsis when cut.
+func capRunes(s string, n int) string {
+	if len(s) <= n { // bytes >= runes
+		return s
+	}
+	i, count := 0, 0
+	for j := range s {
+		if count == n-1 {
+			i = j
+		}
+		count++
+		if count > n {
+			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
+		}
+	}
+	return s
+}
+
+// Title returns a feed's title (or any one-line field) as plain text: tags
+// stripped, entities decoded once, white space collapsed, invalid UTF-8
+// repaired, control characters, bidi overrides and characters XML forbids
+// removed, and at most MaxTitleRunes runes.
+func Title(raw string) string {
+	return plainLine(raw, MaxTitleRunes)
+}
+
+// plainLine is Title with a cap of n runes.
+func plainLine(raw string, n int) string {
+	// Cap before the work: a 5 MB title costs no more than a long one.
+	raw = cutBytes(raw, 16*n)
+	return capRunes(collapse(cleanText(htmlText(raw), true)), n)
+}
+
+// TitleKey is the form titles are compared in across sources: NFKC, lower
+// case, only letters, digits and combining marks, words separated by one
+// space. "Breaking: Oil Prices—Rise!" and "breaking oil prices rise" share a key.
+func TitleKey(title string) string {
+	title = norm.NFKC.String(title)
+	var b strings.Builder
+	b.Grow(len(title))
+	space := false
+	for _, r := range title {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		space = b.Len() > 0
+	}
+	return b.String()
+}
+
+// WordCount is the number of words in TitleKey(title): what the store's
+// "too generic to merge by title" rule counts.
+func WordCount(title string) int {
+	k := TitleKey(title)
+	if k == "" {
+		return 0
+	}
+	return strings.Count(k, " ") + 1
+}
+
+// Text returns the plain text of an HTML fragment: the text people would
+// read, entities decoded, script and style content dropped, block elements
+// separated by spaces, white space collapsed. Tag rules match against it.
+func Text(h string) string {
+	return collapse(cleanText(htmlText(h), false))
+}
+
+// blockBreak lists elements whose boundaries separate words.
+var blockBreak = map[atom.Atom]bool{
+	atom.Br: true, atom.P: true, atom.Div: true, atom.Li: true, atom.Ul: true, atom.Ol: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Tr: true, atom.Td: true, atom.Th: true, atom.Table: true, atom.Blockquote: true,
+	atom.Pre: true, atom.Hr: true, atom.Dt: true, atom.Dd: true, atom.Dl: true,
+	atom.Figure: true, atom.Figcaption: true, atom.Section: true, atom.Article: true,
+	atom.Header: true, atom.Footer: true, atom.Img: true,
+}
+
+// htmlText returns the text tokens of h with entities decoded. Raw text
+// elements (script, style, …) are skipped. A string without '<' or '&' is
+// returned as is.
+func htmlText(h string) string {
+	if !strings.ContainsAny(h, "<&") {
+		return h
+	}
+	z := html.NewTokenizer(strings.NewReader(h))
+	var b strings.Builder
+	b.Grow(len(h))
+	skip := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			switch a {
+			case atom.Script, atom.Style, atom.Template, atom.Noscript, atom.Iframe, atom.Object, atom.Title, atom.Textarea, atom.Xmp, atom.Noembed, atom.Noframes:
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+			}
+			if blockBreak[a] {
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// firstWords returns up to n words of the plain text s, with an ellipsis
+// when more followed.
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	if len(f) <= n {
+		return strings.Join(f, " ")
+	}
+	return strings.Join(f[:n], " ") + "…"
+}

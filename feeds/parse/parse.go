@@ -1,0 +1,313 @@
+// Package parse turns fetched bytes into a feeds.Feed with gofeed (RSS
+// 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1), and never touches the
+// network: gofeed only ever sees the bytes passed in.
+//
+// gofeed alone loses real feeds to details (UTF-16/32, undeclared
+// windows-1252, one U+FFFE, a BOM before JSON, relative links), so Parse
+// first turns the document into clean UTF-8 and afterwards resolves links
+// against the feed's URL. Failures are errors wrapping ErrNotAFeed or
+// ErrMalformed, never panics. Entities are never expanded (XXE and "billion
+// laughs" stay literal text). At most MaxItems items are kept.
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+)
+
+// MaxItems is how many items Parse keeps, the first ones in document order
+// (feeds list the newest first); the rest of a larger feed is dropped
+// without an error, since the items kept are good.
+const MaxItems = 10000
+
+// MaxDepth is the deepest element nesting Parse accepts: gofeed's memory
+// grows steeply with nesting, and no real feed comes near it.
+const MaxDepth = 1000
+
+// maxTTL caps RSS <ttl>: a feed must not park itself for months.
+const maxTTL = 7 * 24 * time.Hour
+
+// ErrNotAFeed is wrapped by errors for documents that are not a feed at all:
+// empty, an HTML page, gzip or random bytes, XML with another root.
+var ErrNotAFeed = errors.New("not a feed")
+
+// ErrMalformed is wrapped by errors for documents that look like a feed but
+// cannot be read: truncated or otherwise broken XML or JSON.
+var ErrMalformed = errors.New("malformed feed")
+
+// Parse parses data, fetched from feedURL (used to resolve relative links;
+// may be empty) with the HTTP contentType (its charset is honoured; may be
+// empty).
+func Parse(data []byte, contentType, feedURL string) (*feeds.Feed, error) {
+	p, err := prepare(data, contentType)
+	if err != nil {
+		return nil, err
+	}
+	if !p.json {
+		if d := depth(p.data, MaxDepth); d > MaxDepth {
+			return nil, fmt.Errorf("%w: elements nested more than %d deep", ErrMalformed, MaxDepth)
+		}
+	}
+	kind := gofeed.DetectFeedType(bytes.NewReader(p.data[:min(len(p.data), 4096)]))
+	if kind == gofeed.FeedTypeUnknown {
+		return nil, fmt.Errorf("%w: %s", ErrNotAFeed, whatIsIt(p.data))
+	}
+	gf, err := runGofeed(p.data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, kindName(kind), err)
+	}
+	return convert(gf, feedURL), nil
+}
+
+// runGofeed parses with a fresh gofeed parser, turning a panic into an error.
+func runGofeed(data []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("parser panic: %v", r)
+		}
+	}()
+	fp := gofeed.NewParser()
+	fp.KeepOriginalFeed = true // for RSS <ttl> and guid isPermaLink
+	return fp.Parse(bytes.NewReader(data))
+}
+
+func kindName(k gofeed.FeedType) string {
+	switch k {
+	case gofeed.FeedTypeRSS:
+		return "rss"
+	case gofeed.FeedTypeAtom:
+		return "atom"
+	case gofeed.FeedTypeJSON:
+		return "json feed"
+	}
+	return "unknown"
+}
+
+// whatIsIt names a document gofeed did not recognise, for the error.
+func whatIsIt(data []byte) string {
+	head := bytes.ToLower(data[:min(len(data), 1024)])
+	if bytes.Contains(head, []byte("<html")) || bytes.Contains(head, []byte("<!doctype html")) {
+		return "an HTML page"
+	}
+	if data[0] == '{' || bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+		return "JSON that is not a JSON Feed"
+	}
+	return "no rss, rdf or feed root element"
+}
+
+// convert maps gofeed's universal feed to feeds.Feed.
+func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
+	base, _ := url.Parse(strings.TrimSpace(feedURL))
+	if base != nil && !base.IsAbs() {
+		base = nil
+	}
+	out := &feeds.Feed{
+		Title:  gf.Title,
+		Link:   resolve(base, gf.Link),
+		Format: format(gf),
+	}
+	var orig *rss.Feed
+	if o, ok := gf.OriginalFeed().(*rss.Feed); ok {
+		orig = o
+		if n, err := strconv.Atoi(strings.TrimSpace(o.TTL)); err == nil && n > 0 {
+			out.TTL = min(time.Duration(min(n, int(maxTTL/time.Minute)))*time.Minute, maxTTL)
+		}
+	}
+	inherit := ""
+	if gf.FeedType != "rss" { // Atom and JSON Feed entries inherit the feed's author
+		inherit = person(gf.Author, gf.Authors)
+	}
+	items := gf.Items[:min(len(gf.Items), MaxItems)]
+	out.Items = make([]feeds.Item, 0, len(items))
+	for i, it := range items {
+		if it == nil {
+			continue
+		}
+		item := feeds.Item{
+			GUID:       strings.TrimSpace(it.GUID),
+			Link:       resolve(base, it.Link),
+			Title:      it.Title,
+			Summary:    it.Description,
+			Content:    it.Content,
+			Author:     person(it.Author, it.Authors),
+			Published:  timeOf(it.PublishedParsed),
+			Updated:    timeOf(it.UpdatedParsed),
+			Categories: categories(it.Categories),
+		}
+		if item.Link == "" && len(it.Links) > 0 {
+			item.Link = resolve(base, it.Links[0])
+		}
+		if item.Link == "" && orig != nil && i < len(orig.Items) {
+			item.Link = permalink(orig.Items[i])
+		}
+		if item.Author == "" {
+			item.Author = inherit
+		}
+		out.Items = append(out.Items, item)
+	}
+	return out
+}
+
+// format is "rss 2.0", "atom 1.0", "json 1.1" ..., or just the type.
+func format(gf *gofeed.Feed) string {
+	v := strings.TrimSpace(gf.FeedVersion)
+	if gf.FeedType == "json" {
+		v = strings.TrimPrefix(strings.TrimPrefix(v, "https://jsonfeed.org/version/"), "http://jsonfeed.org/version/")
+		if v == "1" {
+			v = "1.0"
+		}
+	}
+	if v == "" {
+		return gf.FeedType
+	}
+	return gf.FeedType + " " + v
+}
+
+// permalink is an RSS guid that is a permalink (isPermaLink is not
+// "false") and an absolute http(s) URL, else "".
+func permalink(it *rss.Item) string {
+	if it == nil || it.GUID == nil || strings.EqualFold(strings.TrimSpace(it.GUID.IsPermalink), "false") {
+		return ""
+	}
+	g := strings.TrimSpace(it.GUID.Value)
+	u, err := url.Parse(g)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return g
+}
+
+// resolve makes ref absolute against base (the feed's URL); gofeed has
+// already applied xml:base.
+func resolve(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || base == nil {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.IsAbs() {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+// person is the first author's name, else their e-mail address.
+func person(p *gofeed.Person, ps []*gofeed.Person) string {
+	if p == nil && len(ps) > 0 {
+		p = ps[0]
+	}
+	if p == nil {
+		return ""
+	}
+	if n := strings.TrimSpace(p.Name); n != "" {
+		return n
+	}
+	return strings.TrimSpace(p.Email)
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// categories trims the feed's categories and drops empty ones.
+func categories(in []string) []string {
+	var out []string
+	for _, c := range in {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// depth returns the deepest element nesting of an XML document, stopping
+// as soon as it exceeds limit. It is a tolerant scan (comments, CDATA,
+// processing instructions and DOCTYPE skipped), not a parser.
+func depth(data []byte, limit int) int {
+	d, deepest := 0, 0
+	skipTo := func(i int, end string) int {
+		if j := bytes.Index(data[i:], []byte(end)); j >= 0 {
+			return i + j + len(end)
+		}
+		return len(data)
+	}
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '<')
+		if j < 0 || i+j+1 >= len(data) {
+			break
+		}
+		i += j + 1
+		switch c := data[i]; {
+		case c == '/':
+			d = max(d-1, 0)
+			i = skipTo(i, ">")
+		case c == '?':
+			i = skipTo(i, "?>")
+		case bytes.HasPrefix(data[i:], []byte("!--")):
+			i = skipTo(i, "-->")
+		case bytes.HasPrefix(data[i:], []byte("![CDATA[")):
+			i = skipTo(i, "]]>")
+		case c == '!':
+			i = skipDecl(data, i)
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '=' || c == '<':
+			// a stray '<' in text, not a tag
+		default:
+			k, quote := i, byte(0)
+			for ; k < len(data); k++ {
+				b := data[k]
+				if quote != 0 {
+					if b == quote {
+						quote = 0
+					}
+					continue
+				}
+				if b == '"' || b == '\'' {
+					quote = b
+				} else if b == '>' {
+					break
+				}
+			}
+			if k < len(data) && data[k-1] != '/' {
+				d++
+				if d > deepest {
+					deepest = d
+					if deepest > limit {
+						return deepest
+					}
+				}
+			}
+			i = k + 1
+		}
+	}
+	return deepest
+}
+
+// skipDecl skips a <!DOCTYPE ...> or other declaration, internal subset included.
+func skipDecl(data []byte, i int) int {
+	level := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '[':
+			level++
+		case ']':
+			level--
+		case '>':
+			if level <= 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(data)
+}

@@ -1,0 +1,27 @@
+package related_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/feedloom/feedloom/feeds/related"
+)
+
+// BenchmarkRelated runs the benchmark: a synthetic corpus of 100k
+// and 1M articles; the figures are reported as metrics and printed.
+// Run: go test -run x -bench . -benchtime 1x ./feeds/related/
+func BenchmarkRelated(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var r related.BenchResult
+			for b.Loop() {
+				r = related.RunBench(n, 1, os.Stdout)
+			}
+			b.ReportMetric(float64(r.InsertMedian.Microseconds()), "insert-median-µs")
+			b.ReportMetric(float64(r.InsertP99.Microseconds()), "insert-p99-µs")
+			b.ReportMetric(float64(r.HeapBytes)/(1<<20), "index-MB")
+			b.ReportMetric(r.Rebuild.Seconds(), "rebuild-s")
+		})
+	}
+}

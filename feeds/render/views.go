@@ -1,0 +1,228 @@
+package render
+
+import (
+	"html/template"
+	"net/url"
+	"strconv"
+
+	"github.com/feedloom/feedloom/feeds"
+)
+
+// The templates get these view models, built here in Go, so that they hold
+// no logic beyond loops and conditions: every text is already one clean
+// line, every link already built with the site's path prefix.
+
+// view is what the layout needs on every page, plus the page's own Page.
+type view struct {
+	Lang, Title, SiteTitle string
+	Home, SourcesURL       string // internal links carry BaseURL's path prefix
+	AllAtom, AllRSS        string
+	AllJSON                string
+	Feeds                  []feedLink // autodiscovery, most specific first
+	Canonical              string
+	Page                   any
+	prefix                 string
+}
+
+// feedLink is one <link rel="alternate"> for feed autodiscovery. The
+// template writes the media type from Format as literal text, since
+// html/template would escape the "+" of a value as &#43;, which some
+// regexp-based discovery code does not decode.
+type feedLink struct{ Format, Title, Href string }
+
+// ref is a named link.
+type ref struct{ Name, URL string }
+
+// tagRef is a tag with its page and count.
+type tagRef struct {
+	Name, URL string
+	Count     int
+}
+
+// stamp is a date for people and for <time datetime>.
+type stamp struct{ Human, ISO string }
+
+// feedSet is one feed in its three formats, absolute URLs for subscribing.
+type feedSet struct{ Title, Description, Atom, RSS, JSON string }
+
+type indexView struct {
+	Outputs     []feedSet
+	Latest      []item
+	Tags        []tagRef
+	SourceCount int
+}
+
+type tagView struct {
+	Tag      string
+	Count    int
+	Feed     feedSet
+	Articles []item
+}
+
+type articleView struct {
+	Item    item
+	Body    template.HTML
+	Host    string
+	Related []relatedItem
+}
+
+type relatedItem struct {
+	URL, Title, Original, Host string
+	Time                       stamp
+	Shared                     []ref
+}
+
+type sourcesView struct {
+	Rows       []row
+	Failing    int
+	OPML, JSON string
+}
+
+type row struct {
+	Name, Title, URL, Link string
+	LastFetch, Next        stamp
+	Status, Error          string
+	State                  string // CSS class: "ok", "bad" or "" (not fetched yet)
+	Bad                    bool
+	Count                  int
+}
+
+type errorView struct {
+	Status        int
+	Text, Message string
+}
+
+// item is an article as lists and the article page show it.
+type item struct {
+	URL, Title, Original, Author, Excerpt string
+	Sources                               []ref
+	Time                                  stamp
+	Updated                               *stamp // set when the article changed after it was published
+	Tags                                  []ref
+}
+
+// newView starts the view of a page: layout data and the feeds of "all"
+// for autodiscovery.
+func newView(s Site, title string) view {
+	prefix := basePath(s)
+	all := outputFeeds(s, "feeds/all", "All articles", "")
+	return view{
+		Lang:       language(s),
+		Title:      title,
+		SiteTitle:  siteTitle(s),
+		Home:       prefix,
+		SourcesURL: prefix + "sources",
+		AllAtom:    all.Atom,
+		AllRSS:     all.RSS,
+		AllJSON:    all.JSON,
+		Feeds:      all.links(siteTitle(s)),
+		prefix:     prefix,
+	}
+}
+
+// outputFeeds is a feed path's three formats.
+func outputFeeds(s Site, path, title, desc string) feedSet {
+	return feedSet{
+		Title:       title,
+		Description: desc,
+		Atom:        docURL(s, path, ".atom"),
+		RSS:         docURL(s, path, ".rss"),
+		JSON:        docURL(s, path, ".json"),
+	}
+}
+
+// links are the autodiscovery links of a feed.
+func (f feedSet) links(title string) []feedLink {
+	return []feedLink{
+		{Format: "atom", Title: title + " (Atom)", Href: f.Atom},
+		{Format: "rss", Title: title + " (RSS)", Href: f.RSS},
+		{Format: "json", Title: title + " (JSON Feed)", Href: f.JSON},
+	}
+}
+
+// articleItems builds list items.
+func articleItems(s Site, prefix string, as []feeds.Article) []item {
+	out := make([]item, 0, len(as))
+	for _, a := range as {
+		out = append(out, articleItem(s, prefix, a))
+	}
+	return out
+}
+
+// articleItem builds the view of one article.
+func articleItem(s Site, prefix string, a feeds.Article) item {
+	it := item{
+		URL:      prefix + "articles/" + strconv.FormatInt(a.ID, 10),
+		Title:    title(a),
+		Original: link(s, a),
+		Author:   line(a.Author),
+		Excerpt:  truncate(plainText(summaryHTML(a)), 280),
+		Time:     when(published(a)),
+	}
+	if u := updated(a); u.After(published(a)) {
+		st := when(u)
+		it.Updated = &st
+	}
+	for _, name := range a.Sources {
+		r := ref{Name: sourceTitle(s, name)}
+		if src, ok := s.Sources[name]; ok {
+			r.URL = safeURL(src.URL)
+		}
+		if r.Name != "" {
+			it.Sources = append(it.Sources, r)
+		}
+	}
+	for _, t := range tags(a) {
+		it.Tags = append(it.Tags, ref{Name: t, URL: prefix + tagPath(t)})
+	}
+	return it
+}
+
+// sourceRow builds one row of the sources table.
+func sourceRow(s Site, st feeds.SourceState) row {
+	r := row{
+		Name:      line(st.Name),
+		Title:     sourceTitle(s, st.Name),
+		URL:       line(st.FetchURL()),
+		LastFetch: when(st.LastFetch),
+		Next:      when(st.NextAttempt),
+		Error:     line(st.LastError),
+		Count:     st.ArticleCount,
+	}
+	r.Link = safeURL(r.URL)
+	switch {
+	case st.Gone:
+		r.Status, r.Bad = "gone (410)", true
+	case st.LastError != "" || st.Failures > 0:
+		r.Status, r.Bad = "failing", true
+		if st.LastStatus != 0 {
+			r.Status = "failing (" + strconv.Itoa(st.LastStatus) + ")"
+		}
+	case st.LastFetch.IsZero():
+		r.Status = "not fetched yet"
+	case st.LastStatus != 0:
+		r.Status = "ok (" + strconv.Itoa(st.LastStatus) + ")"
+	default:
+		r.Status = "ok"
+	}
+	switch {
+	case r.Bad:
+		r.State = "bad"
+	case !st.LastFetch.IsZero():
+		r.State = "ok"
+	}
+	return r
+}
+
+// hostOf is a URL's host without "www.", for "Read the original at …".
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	h := p.Hostname()
+	if len(h) > 4 && h[:4] == "www." {
+		h = h[4:]
+	}
+	return h
+}

@@ -1,0 +1,298 @@
+package web
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/render"
+)
+
+// Content types of documents this package writes itself.
+const (
+	contentTypeJSON = "application/json; charset=utf-8"
+	contentTypeOPML = render.ContentTypeOPML
+)
+
+// Sizes of the HTML pages' lists.
+const (
+	indexLatest = 30
+	indexTags   = 40
+	tagArticles = DefaultLimit
+)
+
+// format is one feed format: its extension, content type and writer.
+type format struct {
+	ext, ctype string
+	write      func(io.Writer, render.Site, render.Doc) error
+}
+
+// formatOf is the feed format of a file extension (without the dot).
+func formatOf(ext string) (format, bool) {
+	switch ext {
+	case "atom":
+		return format{"atom", render.ContentTypeAtom, render.Atom}, true
+	case "rss":
+		return format{"rss", render.ContentTypeRSS, render.RSS}, true
+	case "json":
+		return format{"json", render.ContentTypeJSON, render.JSON}, true
+	}
+	return format{}, false
+}
+
+// renderOutput writes a configured output or the built-in "all".
+func (h *Handler) renderOutput(ctx context.Context, b *bytes.Buffer, st *state, out feeds.Output, f format) (time.Time, error) {
+	filter := out.Filter
+	if filter.Limit <= 0 {
+		filter.Limit = DefaultLimit
+	}
+	entries, modified, err := h.entries(ctx, filter)
+	if err != nil {
+		return time.Time{}, err
+	}
+	d := render.Doc{Path: "feeds/" + out.Name, Title: out.Title, Description: out.Description, Entries: entries}
+	if out.Name != allOutput && d.Title == "" {
+		d.Title = out.Name
+	}
+	return modified, f.write(b, st.site, d)
+}
+
+// renderTagFeed writes the feed of one tag; ErrNotFound when no article
+// carries it.
+func (h *Handler) renderTagFeed(ctx context.Context, b *bytes.Buffer, st *state, tag string, f format) (time.Time, error) {
+	if err := h.tagExists(ctx, tag); err != nil {
+		return time.Time{}, err
+	}
+	entries, modified, err := h.entries(ctx, feeds.Filter{TagsAll: []string{tag}, Limit: DefaultLimit})
+	if err != nil {
+		return time.Time{}, err
+	}
+	d := render.Doc{
+		Path:        "tags/" + tag,
+		Page:        "tags/" + tag,
+		Title:       st.Title + ": " + tag,
+		Description: fmt.Sprintf("Articles tagged %q", tag),
+		Entries:     entries,
+	}
+	if st.Title == "" {
+		d.Title = tag
+	}
+	return modified, f.write(b, st.site, d)
+}
+
+// tagExists is nil when at least one article carries tag.
+func (h *Handler) tagExists(ctx context.Context, tag string) error {
+	n, err := h.store.TagCount(ctx, tag)
+	if err != nil {
+		return fmt.Errorf("count tag: %w", err)
+	}
+	if n == 0 {
+		return notFoundError{"There is no such tag."}
+	}
+	return nil
+}
+
+// entries loads the articles a filter selects with their related posts,
+// and the newest change among them.
+func (h *Handler) entries(ctx context.Context, f feeds.Filter) ([]render.Entry, time.Time, error) {
+	arts, err := h.store.Articles(ctx, f)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("load articles: %w", err)
+	}
+	var related map[int64][]feeds.RelatedPost
+	if len(arts) > 0 {
+		ids := make([]int64, len(arts))
+		for i, a := range arts {
+			ids[i] = a.ID
+		}
+		if related, err = h.store.RelatedFor(ctx, ids); err != nil {
+			return nil, time.Time{}, fmt.Errorf("load related posts: %w", err)
+		}
+	}
+	entries := make([]render.Entry, len(arts))
+	for i, a := range arts {
+		entries[i] = render.Entry{Article: a, Related: related[a.ID]}
+	}
+	return entries, newestChange(arts), nil
+}
+
+// newestChange is the latest publication or update of the articles: the
+// documents' Last-Modified.
+func newestChange(arts []feeds.Article) time.Time {
+	var t time.Time
+	for _, a := range arts {
+		t = later(t, later(a.Published, a.Updated))
+	}
+	return t
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// renderTagPage writes the HTML page of one tag.
+func (h *Handler) renderTagPage(ctx context.Context, b *bytes.Buffer, st *state, tag string) (time.Time, error) {
+	n, err := h.store.TagCount(ctx, tag)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("count tag: %w", err)
+	}
+	if n == 0 {
+		return time.Time{}, notFoundError{"There is no such tag."}
+	}
+	arts, err := h.store.Articles(ctx, feeds.Filter{TagsAll: []string{tag}, Limit: tagArticles})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load articles: %w", err)
+	}
+	return newestChange(arts), h.pages.Tag(b, render.TagPage{Site: st.site, Tag: tag, Count: n, Articles: arts})
+}
+
+// renderArticle writes the HTML page of one article.
+func (h *Handler) renderArticle(ctx context.Context, b *bytes.Buffer, st *state, id int64) (time.Time, error) {
+	a, err := h.store.Article(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return time.Time{}, notFoundError{"There is no such article."}
+		}
+		return time.Time{}, fmt.Errorf("load article: %w", err)
+	}
+	rel, err := h.store.Related(ctx, id)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load related posts: %w", err)
+	}
+	return later(a.Published, a.Updated), h.pages.Article(b, render.ArticlePage{Site: st.site, Article: a, Related: rel})
+}
+
+// renderIndex writes the home page.
+func (h *Handler) renderIndex(ctx context.Context, b *bytes.Buffer, st *state) (time.Time, error) {
+	arts, err := h.store.Articles(ctx, feeds.Filter{Limit: indexLatest})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load articles: %w", err)
+	}
+	tags, err := h.store.Tags(ctx, indexTags)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load tags: %w", err)
+	}
+	p := render.IndexPage{Site: st.site, Outputs: st.Outputs, Latest: arts, Tags: tags}
+	return newestChange(arts), h.pages.Index(b, p)
+}
+
+// sourceStates is the fetch state of every configured source, by name;
+// a source not fetched yet has an empty state. Sources the store still
+// knows but the configuration dropped are left out.
+func (h *Handler) sourceStates(ctx context.Context, st *state) ([]feeds.SourceState, time.Time, error) {
+	stored, err := h.store.SourceStates(ctx)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("load source states: %w", err)
+	}
+	byName := make(map[string]feeds.SourceState, len(stored))
+	for _, s := range stored {
+		byName[s.Name] = s
+	}
+	out := make([]feeds.SourceState, 0, len(st.Sources))
+	var modified time.Time
+	for _, src := range st.Sources {
+		s, ok := byName[src.Name]
+		if !ok {
+			s = feeds.SourceState{Name: src.Name, URL: src.URL}
+		}
+		modified = later(modified, s.LastFetch)
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b feeds.SourceState) int { return cmp.Compare(a.Name, b.Name) })
+	return out, modified, nil
+}
+
+// renderSourcesPage writes /sources.
+func (h *Handler) renderSourcesPage(ctx context.Context, b *bytes.Buffer, st *state) (time.Time, error) {
+	states, modified, err := h.sourceStates(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return modified, h.pages.Sources(b, render.SourcesPage{Site: st.site, Sources: states})
+}
+
+// sourceJSON is one source in /sources.json. Times are RFC 3339, null when
+// it never happened; these names are part of the product's surface.
+type sourceJSON struct {
+	Name         string     `json:"name"`
+	Title        string     `json:"title"`
+	URL          string     `json:"url"`
+	FetchURL     string     `json:"fetch_url"`
+	LastFetch    *time.Time `json:"last_fetch"`
+	LastSuccess  *time.Time `json:"last_success"`
+	LastStatus   int        `json:"last_status"`
+	LastError    string     `json:"last_error"`
+	Failures     int        `json:"failures"`
+	NextAttempt  *time.Time `json:"next_attempt"`
+	Gone         bool       `json:"gone"`
+	ItemCount    int        `json:"item_count"`
+	ArticleCount int        `json:"article_count"`
+	OK           bool       `json:"ok"` // fetched successfully at least once, and the last attempt succeeded
+}
+
+// renderSourcesJSON writes /sources.json.
+func (h *Handler) renderSourcesJSON(ctx context.Context, b *bytes.Buffer, st *state) (time.Time, error) {
+	states, modified, err := h.sourceStates(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	list := make([]sourceJSON, 0, len(states))
+	for _, s := range states {
+		list = append(list, sourceJSON{
+			Name:         s.Name,
+			Title:        st.site.Sources[s.Name].DisplayTitle(),
+			URL:          s.URL,
+			FetchURL:     s.FetchURL(),
+			LastFetch:    timePtr(s.LastFetch),
+			LastSuccess:  timePtr(s.LastSuccess),
+			LastStatus:   s.LastStatus,
+			LastError:    s.LastError,
+			Failures:     s.Failures,
+			NextAttempt:  timePtr(s.NextAttempt),
+			Gone:         s.Gone,
+			ItemCount:    s.ItemCount,
+			ArticleCount: s.ArticleCount,
+			OK:           !s.Gone && s.LastError == "" && !s.LastSuccess.IsZero(),
+		})
+	}
+	enc := json.NewEncoder(b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(struct {
+		Sources []sourceJSON `json:"sources"`
+	}{list}); err != nil {
+		return time.Time{}, fmt.Errorf("encode sources: %w", err)
+	}
+	return modified, nil
+}
+
+// timePtr is t in UTC, or nil for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// renderOPML writes /opml: the configured sources.
+func (h *Handler) renderOPML(b *bytes.Buffer, st *state) (time.Time, error) {
+	return time.Time{}, render.OPML(b, st.Title, st.Sources)
+}
+
+// renderError writes an HTML error page.
+func (h *Handler) renderError(b *bytes.Buffer, st *state, code int, msg string) error {
+	return h.pages.Error(b, render.ErrorPage{Site: st.site, Status: code, Message: msg})
+}
+
+// isNotFound reports the store's not-found error.
+func isNotFound(err error) bool { return err != nil && errors.Is(err, feeds.ErrNotFound) }

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the routes table: every URL feedloom answers, in one place.
+// GET patterns answer HEAD too; other methods get 405 with Allow from the
+// mux. The catch-all "GET /" gives unknown paths the HTML 404 page.
+func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.index)
+	mux.HandleFunc("GET /feeds/{file}", h.feed)
+	mux.HandleFunc("GET /tags/{tag}", h.tag)
+	mux.HandleFunc("GET /articles/{id}", h.article)
+	mux.HandleFunc("GET /sources", h.sourcesPage)
+	mux.HandleFunc("GET /sources.json", h.sourcesJSON)
+	mux.HandleFunc("GET /opml", h.opml)
+	mux.HandleFunc("GET /healthz", h.healthz)
+	if g != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	} else {
+		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			h.hv.writeText(w, r, http.StatusNotFound, "metrics are not enabled")
+		})
+	}
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		h.notFound(w, r, true, "There is no page at this address.")
+	})
+	return mux
+}
+
+// ServeHTTP refuses paths that are not in clean form (dot segments, double
+// slashes) with 400, routes the rest, and records the HTTP metrics.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	w.Header()["X-Content-Type-Options"] = h.hv.nosniff // every answer, /metrics and the mux's own included
+	if !cleanPath(r.URL.Path) {
+		h.hv.writeText(sw, r, http.StatusBadRequest, "bad request path")
+	} else {
+		h.mux.ServeHTTP(sw, r)
+	}
+	if sw.code == 0 {
+		sw.code = http.StatusOK
+	}
+	h.metrics.observe(r.Pattern, sw.code, time.Since(start))
+}
+
+// cleanPath reports whether p is an absolute path without "." or ".."
+// segments or empty segments. The mux would redirect such paths; feedloom
+// publishes no URL like that, so they are refused instead.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
+}
+
+// Limits on names in request paths. Anything longer cannot exist.
+const (
+	maxNameBytes = 200
+	maxTagBytes  = 200
+)
+
+// validTag reports whether s can be a tag: valid UTF-8 without controls or
+// slashes, not too long. Stored tags are normalised, so this is a quick
+// refusal of hostile paths (answered 400) before any query.
+func validTag(s string) bool {
+	if s == "" || len(s) > maxTagBytes || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '/' || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitFeedFile splits "NAME.atom" into NAME and its format.
+func splitFeedFile(file string) (string, format, bool) {
+	i := strings.LastIndexByte(file, '.')
+	if i <= 0 {
+		return "", format{}, false
+	}
+	f, ok := formatOf(file[i+1:])
+	return file[:i], f, ok
+}
+
+// feed serves /feeds/{output}.atom|.rss|.json.
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	name, f, ok := splitFeedFile(r.PathValue("file"))
+	if !ok {
+		h.notFound(w, r, false, "no such feed")
+		return
+	}
+	out, ok := st.outputs[name]
+	if !ok {
+		h.notFound(w, r, false, "no such feed")
+		return
+	}
+	h.serve(w, r, st, "feed/"+name+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderOutput(ctx, b, st, out, f)
+	})
+}
+
+// tag serves /tags/{tag} (HTML) and /tags/{tag}.atom|.rss|.json. A known
+// extension always means the feed.
+func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	raw := r.PathValue("tag")
+	tag, f, isFeed := splitFeedFile(raw)
+	if !isFeed {
+		tag = raw
+	}
+	if !validTag(tag) {
+		h.badRequest(w, r, !isFeed, "invalid tag name")
+		return
+	}
+	if isFeed {
+		h.serve(w, r, st, "tag/"+tag+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+			return h.renderTagFeed(ctx, b, st, tag, f)
+		})
+		return
+	}
+	h.serve(w, r, st, "tagpage/"+tag, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderTagPage(ctx, b, st, tag)
+	})
+}
+
+// article serves /articles/{id}; the id must be a positive int64 in its
+// canonical decimal form (so each article has one URL and one cache entry).
+func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	s := r.PathValue("id")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
+		h.notFound(w, r, true, "There is no such article.")
+		return
+	}
+	h.serve(w, r, st, "article/"+s, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderArticle(ctx, b, st, id)
+	})
+}
+
+// index serves the HTML home page.
+func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	h.serve(w, r, st, "page/index", true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderIndex(ctx, b, st)
+	})
+}
+
+// sourcesPage serves /sources, the source health page.
+func (h *Handler) sourcesPage(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	h.serve(w, r, st, "page/sources", true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderSourcesPage(ctx, b, st)
+	})
+}
+
+// sourcesJSON serves /sources.json, the source health for scripts.
+func (h *Handler) sourcesJSON(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	h.serve(w, r, st, "sources.json", false, contentTypeJSON, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderSourcesJSON(ctx, b, st)
+	})
+}
+
+// opml serves the configured sources as OPML 2.0.
+func (h *Handler) opml(w http.ResponseWriter, r *http.Request) {
+	st := h.settings.Load()
+	h.serve(w, r, st, "opml", false, contentTypeOPML, func(_ context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderOPML(b, st)
+	})
+}
+
+// healthz answers 200 "ok" while the database answers and the scheduler
+// is healthy, else 503 with the reason. Never cached.
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		h.log.Error("health check failed", "part", "database", "error", err)
+		h.hv.writeText(w, r, http.StatusServiceUnavailable, "database: "+oneLine(err.Error()))
+		return
+	}
+	if h.healthy != nil {
+		if err := h.healthy(); err != nil {
+			h.log.Error("health check failed", "part", "scheduler", "error", err)
+			h.hv.writeText(w, r, http.StatusServiceUnavailable, "scheduler: "+oneLine(err.Error()))
+			return
+		}
+	}
+	h.hv.writeText(w, r, http.StatusOK, "ok")
+}
+
+// healthTimeout bounds the database ping of /healthz.
+const healthTimeout = 2 * time.Second
+
+// oneLine keeps an error message on one line of a text answer.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ToValidUTF8(s, "?")), " ")
+}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+)
+
+// builder renders one document into b and returns its modification time
+// (zero when it has none; the render time is used then).
+type builder func(ctx context.Context, b *bytes.Buffer) (time.Time, error)
+
+// serve is the one response helper every published document goes through.
+// A cached document still valid for the store's generation and the
+// settings is written at once; otherwise one of the concurrent requests
+// renders it (the others wait), it is cached, and written.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key string, page bool, ctype string, build builder) {
+	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.store.Generation() {
+		h.hv.write(w, r, d)
+		return
+	}
+	cc := h.feedCC
+	if page || ctype == contentTypeJSON {
+		cc = h.pageCC
+	}
+	d, err := h.flight.do(r.Context().Done(), key, func() (*doc, error) {
+		// Read the generation before the first query: a write while this
+		// render runs makes the result stale at once, never wrongly fresh.
+		gen := h.store.Generation()
+		prev := h.cache.get(key)
+		if prev != nil && prev.st == st && prev.gen == gen {
+			return prev, nil // rendered by a flight that just ended
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
+		defer cancel()
+		var b bytes.Buffer
+		modified, err := build(ctx, &b)
+		if err != nil {
+			return nil, err
+		}
+		d := newDoc(key, b.Bytes(), ctype, cc, page, modified, prev, time.Now())
+		d.gen, d.st = gen, st
+		h.cache.put(d, h.valid)
+		return d, nil
+	})
+	if err != nil {
+		h.fail(w, r, page, err)
+		return
+	}
+	h.hv.write(w, r, d)
+}
+
+// valid reports whether a cached document still shows the current data
+// and settings.
+func (h *Handler) valid(d *doc) bool {
+	return d.st == h.settings.Load() && d.gen == h.store.Generation()
+}
+
+// errCanceled is what a request waiting on another's render gets when it
+// ends first (the client left).
+var errCanceled = errors.New("request canceled")
+
+// fail maps a render error to its answer: the one error→status function.
+// Not found is 404; a client that left or a render that timed out is 503;
+// anything else is 500 and logged at error.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, page bool, err error) {
+	switch {
+	case errors.Is(err, feeds.ErrNotFound):
+		h.notFound(w, r, page, notFoundMessage(err))
+	case errors.Is(err, errCanceled) || errors.Is(err, context.Canceled):
+		h.hv.writeText(w, r, http.StatusServiceUnavailable, "request canceled")
+	case errors.Is(err, context.DeadlineExceeded):
+		h.log.Error("render timed out", "path", r.URL.Path, "error", err)
+		h.hv.writeText(w, r, http.StatusServiceUnavailable, "the server is busy; try again later")
+	default:
+		h.log.Error("render failed", "path", r.URL.Path, "error", err)
+		h.hv.writeText(w, r, http.StatusInternalServerError, "internal server error")
+	}
+}
+
+// notFoundError carries the short message a 404 shows.
+type notFoundError struct{ msg string }
+
+func (e notFoundError) Error() string { return e.msg }
+
+// Is makes errors.Is(err, feeds.ErrNotFound) hold.
+func (e notFoundError) Is(target error) bool { return target == feeds.ErrNotFound }
+
+// notFoundMessage is the message a 404 shows for err.
+func notFoundMessage(err error) string {
+	var nf notFoundError
+	if errors.As(err, &nf) {
+		return nf.msg
+	}
+	return "Not found."
+}
+
+// notFound answers 404: an HTML page on HTML routes, text on feed routes.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, page bool, msg string) {
+	h.errorPage(w, r, page, http.StatusNotFound, msg)
+}
+
+// badRequest answers 400 for a request path that cannot name anything.
+func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request, page bool, msg string) {
+	h.errorPage(w, r, page, http.StatusBadRequest, msg)
+}
+
+// errorPage answers code with msg, as an HTML page or as text.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, page bool, code int, msg string) {
+	if !page {
+		h.hv.writeText(w, r, code, msg)
+		return
+	}
+	var b bytes.Buffer
+	if err := h.renderError(&b, h.settings.Load(), code, msg); err != nil {
+		h.log.Error("render error page", "error", err)
+		h.hv.writeText(w, r, code, msg)
+		return
+	}
+	h.hv.writeHTMLError(w, r, code, b.Bytes())
+}

@@ -1,0 +1,272 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/fetch"
+	"github.com/feedloom/feedloom/feeds/normalize"
+	"github.com/feedloom/feedloom/feeds/parse"
+)
+
+// Skip reasons reported in Result.Reason.
+const (
+	ReasonGone    = "gone"    // the origin said 410; fetched again when the source's config changes
+	ReasonBackoff = "backoff" // failing: exponential backoff or Retry-After
+	ReasonNotDue  = "not_due" // the feed's own hints (max-age, ttl) say it is still fresh
+	ReasonRunning = "running" // a run of the same source is in flight
+)
+
+// runSource is the one per-source code path, shared by cron ticks, on_start
+// and RunOnce. It never panics: a panic anywhere below becomes the source's
+// error.
+func (sc *Scheduler) runSource(ctx context.Context, name string, force bool) (res Result) {
+	res.Source = name
+	set := sc.settings()
+	src, ok := set.byName[name]
+	if !ok {
+		res.Err = fmt.Errorf("%w: %q", ErrUnknownSource, name)
+		return res
+	}
+	if !sc.tryStart(name) {
+		res.Skipped, res.Reason = true, ReasonRunning
+		return res
+	}
+	defer sc.finish(name)
+	defer func() {
+		if p := recover(); p != nil {
+			sc.log.Error("fetch panicked", "source", name, "panic", p, "stack", string(debug.Stack()))
+			res.Err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+
+	st, err := sc.store.SourceState(ctx, name)
+	if errors.Is(err, feeds.ErrNotFound) {
+		st, err = feeds.SourceState{Name: name, URL: src.URL}, nil
+	}
+	if err != nil {
+		res.Err = fmt.Errorf("load state of %s: %w", name, err)
+		sc.log.Warn("fetch", "source", name, "error", res.Err)
+		return res
+	}
+	if !force {
+		if reason, until, skip := skipReason(st, sc.now()); skip {
+			res.Skipped, res.Reason, res.Until = true, reason, until
+			return res
+		}
+	}
+
+	slot, err := sc.pool.acquire(ctx, hostOf(st.FetchURL()))
+	if err != nil {
+		res.Err = fmt.Errorf("wait for a fetch slot: %w", err)
+		return res
+	}
+	defer slot.release()
+
+	began := time.Now()
+	res = sc.ingest(ctx, set, src, st, slot)
+	res.Duration = time.Since(began)
+	slot.release()
+	sc.record(res)
+	return res
+}
+
+// hintSlack lets a cron tick fetch a source whose hint-based NextAttempt is
+// a few seconds away: the hint is measured from when the last request
+// started, which is a little after the tick that started it, so an exact
+// comparison would skip every other tick of a schedule equal to max-age.
+// It never shortens backoff or Retry-After.
+const hintSlack = 30 * time.Second
+
+// skipReason says whether a source is not due at now, and until when.
+func skipReason(st feeds.SourceState, now time.Time) (reason string, until time.Time, skip bool) {
+	switch {
+	case st.Gone:
+		return ReasonGone, time.Time{}, true
+	case st.Failures > 0 && now.Before(st.NextAttempt):
+		return ReasonBackoff, st.NextAttempt, true
+	case st.Failures == 0 && now.Add(hintSlack).Before(st.NextAttempt):
+		return ReasonNotDue, st.NextAttempt, true
+	}
+	return "", time.Time{}, false
+}
+
+// ingest fetches one source and stores what it got. The slot's host share
+// is given back as soon as the network part is over.
+func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source, st feeds.SourceState, slot *slot) Result {
+	res := Result{Source: src.Name}
+	started := sc.now()
+	prev := st
+	st.LastFetch = started
+	resp, err := set.Fetcher.Fetch(ctx, fetch.Request{URL: st.FetchURL(), ETag: st.ETag, LastModified: st.LastModified})
+	slot.releaseHost()
+	if err != nil {
+		if ctx.Err() != nil { // shutdown or the caller gave up: not the origin's fault
+			res.Err = fmt.Errorf("fetch %s: %w", src.Name, ctx.Err())
+			return res
+		}
+		return sc.fail(ctx, st, res, err, fetch.KindOf(err))
+	}
+	res.Status, res.Bytes = resp.Status, resp.Bytes
+	if resp.PermanentURL != "" {
+		st.RedirectURL = resp.PermanentURL
+	}
+	if resp.NotModified {
+		if resp.ETag != "" {
+			st.ETag = resp.ETag
+		}
+		if resp.LastModified != "" {
+			st.LastModified = resp.LastModified
+		}
+		st = succeeded(st, resp.Status, started, resp.MaxAge)
+		if err := sc.store.SaveFetchState(ctx, st); err != nil {
+			res.Err = fmt.Errorf("save state of %s: %w", src.Name, err)
+		}
+		sc.setFailing(src.Name, false)
+		sc.metrics.backoff(src.Name, 0, st.NextAttempt)
+		return res
+	}
+
+	base := resp.FinalURL
+	if base == "" {
+		base = st.FetchURL()
+	}
+	feed, err := parse.Parse(resp.Body, resp.ContentType, base)
+	if err != nil {
+		st.LastStatus = resp.Status
+		return sc.fail(ctx, st, res, fmt.Errorf("parse feed: %w", err), "parse")
+	}
+	resp.Body = nil // let the bytes go before storing
+	now := sc.now()
+	arts := sc.articles(set, src, feed.Items, now)
+	if len(feed.Items) == 0 && prev.ItemCount > 0 {
+		sc.log.Warn("feed parsed to no items", "source", src.Name, "previous_items", prev.ItemCount, "url", base)
+	}
+	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	st.ItemCount = len(feed.Items)
+	st = succeeded(st, resp.Status, started, max(resp.MaxAge, feed.TTL))
+	ir, err := sc.store.Ingest(ctx, src.Name, st, arts, now)
+	if err != nil {
+		// Keep the old validators so that the next attempt fetches the
+		// document again instead of getting a 304 for what was never stored.
+		prev.LastFetch, prev.LastStatus = started, resp.Status
+		return sc.fail(ctx, prev, res, fmt.Errorf("store articles: %w", err), "store")
+	}
+	res.New, res.Updated, res.Duplicate = ir.New, ir.Updated, ir.Duplicate
+	sc.setFailing(src.Name, false)
+	sc.metrics.backoff(src.Name, 0, st.NextAttempt)
+	if err := sc.relate(ctx, ir.Changed); err != nil {
+		// The lists stay pending in the store; BuildIndex computes them later.
+		sc.log.Warn("related update failed", "source", src.Name, "error", err)
+	}
+	return res
+}
+
+// articles normalises and tags a fetched document's items.
+func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Item, now time.Time) []feeds.Article {
+	keys := normalize.ItemKeys(items)
+	arts := make([]feeds.Article, 0, len(items))
+	for i, it := range items {
+		a := sc.norm.Article(it, now)
+		if i < len(keys) {
+			a.ItemKey = keys[i]
+		}
+		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
+		arts = append(arts, a)
+	}
+	return arts
+}
+
+// maxHint caps what a feed's max-age or ttl can impose, so a hostile or
+// mistaken "max-age=31536000" cannot silence a source for a year.
+const maxHint = 24 * time.Hour
+
+// succeeded resets the failure state after a 200 or 304.
+func succeeded(st feeds.SourceState, status int, started time.Time, hint time.Duration) feeds.SourceState {
+	st.LastStatus = status
+	st.LastSuccess = started
+	st.LastError = ""
+	st.Failures = 0
+	st.Gone = false
+	st.NextAttempt = started.Add(min(max(hint, 0), maxHint))
+	return st
+}
+
+// fail records a failed attempt: backoff, Retry-After, Gone.
+func (sc *Scheduler) fail(ctx context.Context, st feeds.SourceState, res Result, err error, kind string) Result {
+	now := sc.now()
+	res.Err = err
+	if _, isFetch := errors.AsType[*fetch.Error](err); !isFetch && kind != "" {
+		res.Err = kindErr{kind: kind, err: err}
+	}
+	st.Failures++
+	st.LastError = err.Error()
+	var fe *fetch.Error
+	if errors.As(err, &fe) {
+		st.LastStatus = fe.Status
+		res.Status = fe.Status
+	}
+	wait := sc.backoff(st.Failures)
+	if fe != nil && fe.RetryAfter > 0 {
+		wait = max(wait, min(fe.RetryAfter, maxRetryAfter))
+	}
+	st.NextAttempt = now.Add(wait)
+	if errors.Is(err, fetch.ErrGone) || kind == "gone" {
+		st.Gone = true
+		sc.log.Warn("source is gone; not fetched until its config changes", "source", st.Name, "url", st.FetchURL())
+	}
+	if serr := sc.store.SaveFetchState(ctx, st); serr != nil {
+		res.Err = errors.Join(err, fmt.Errorf("save state of %s: %w", st.Name, serr))
+	}
+	sc.setFailing(st.Name, true)
+	sc.metrics.backoff(st.Name, st.Failures, st.NextAttempt)
+	res.Until = st.NextAttempt
+	return res
+}
+
+// record logs one line per fetch and counts it.
+func (sc *Scheduler) record(res Result) {
+	attrs := []any{"source", res.Source, "status", res.Status, "new", res.New, "updated", res.Updated,
+		"duplicate", res.Duplicate, "bytes", res.Bytes, "duration", res.Duration.Round(time.Millisecond)}
+	if res.Err != nil {
+		sc.log.Warn("fetch", append(attrs, "error", res.Err)...)
+	} else {
+		sc.log.Info("fetch", attrs...)
+	}
+	outcome := strconv.Itoa(res.Status)
+	if res.Err != nil {
+		outcome = outcomeOf(res.Err)
+	}
+	sc.metrics.fetched(res, outcome)
+}
+
+// outcomeOf is the metrics label of a failed fetch: the fetch error kind,
+// or "parse"/"store" for what went wrong after a good response.
+func outcomeOf(err error) string {
+	var fe *fetch.Error
+	switch {
+	case errors.As(err, &fe):
+		return fe.Kind
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "canceled"
+	}
+	var k kindErr
+	if errors.As(err, &k) {
+		return k.kind
+	}
+	return "error"
+}
+
+// kindErr labels a non-fetch failure for metrics.
+type kindErr struct {
+	kind string
+	err  error
+}
+
+func (k kindErr) Error() string { return k.err.Error() }
+func (k kindErr) Unwrap() error { return k.err }

@@ -1,0 +1,209 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+)
+
+// pendingChunk bounds how many lists one SaveRelated call writes when
+// BuildIndex catches up, so write transactions stay short even when every
+// list is pending.
+const pendingChunk = 1000
+
+// BuildIndex fills the related index from the store, then computes every
+// list that is stored as pending: articles ingested by another process, or
+// whose list was not saved because the daemon died between Ingest and
+// SaveRelated. Call it before Run; RunOnce and the first ingest call it
+// themselves if nobody did. Calling it again rebuilds nothing.
+func (sc *Scheduler) BuildIndex(ctx context.Context) error {
+	if sc.index == nil {
+		return nil
+	}
+	sc.relateMu.Lock()
+	defer sc.relateMu.Unlock()
+	return sc.buildLocked(ctx)
+}
+
+func (sc *Scheduler) buildLocked(ctx context.Context) error {
+	if sc.indexBuilt {
+		return nil
+	}
+	began := time.Now()
+	n := 0
+	err := sc.store.EachArticleTags(ctx, func(id int64, published time.Time, titleKey string, tags []string) error {
+		sc.index.Put(id, published, titleKey, tags)
+		n++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("build related index: %w", err)
+	}
+	pending, err := sc.store.PendingRelated(ctx)
+	if err != nil {
+		return fmt.Errorf("pending related lists: %w", err)
+	}
+	// Rebuild computes every list in memory (the index needs them to
+	// maintain lists incrementally); only those that involve a pending
+	// article are written: its own, and those it now belongs in. The other
+	// stored lists are sound already, and rewriting a million of them at
+	// every start would cost more than it brings.
+	isPending := make(map[int64]bool, len(pending))
+	for _, id := range pending {
+		isPending[id] = true
+	}
+	save := map[int64][]feeds.RelatedPost{}
+	err = sc.index.Rebuild(func(id int64, posts []feeds.RelatedPost) error {
+		if isPending[id] || slices.ContainsFunc(posts, func(p feeds.RelatedPost) bool { return isPending[p.ArticleID] }) {
+			save[id] = posts
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("build related index: %w", err)
+	}
+	ids := slices.Sorted(maps.Keys(save))
+	for chunk := range slices.Chunk(ids, pendingChunk) {
+		part := make(map[int64][]feeds.RelatedPost, len(chunk))
+		for _, id := range chunk {
+			part[id] = save[id]
+		}
+		if err := sc.store.SaveRelated(ctx, part); err != nil {
+			return fmt.Errorf("save pending related lists: %w", err)
+		}
+	}
+	sc.indexBuilt = true
+	sc.log.Info("related index built", "articles", n, "pending", len(pending),
+		"duration", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// relate puts changed articles into the index and saves every list that
+// changed because of them. One step under relateMu: two fetches finishing
+// together must not save lists computed before the other's newcomers.
+func (sc *Scheduler) relate(ctx context.Context, changed []int64) error {
+	if sc.index == nil || len(changed) == 0 {
+		return nil
+	}
+	sc.relateMu.Lock()
+	defer sc.relateMu.Unlock()
+	if err := sc.buildLocked(ctx); err != nil {
+		return err // the build reads the store, which already holds changed
+	}
+	began := time.Now()
+	arts, err := sc.store.ArticlesByIDs(ctx, changed)
+	if err != nil {
+		return fmt.Errorf("load changed articles: %w", err)
+	}
+	present := make([]int64, 0, len(changed))
+	for _, id := range changed {
+		a, ok := arts[id]
+		if !ok {
+			continue // pruned in the meantime
+		}
+		sc.index.Put(id, a.Published, a.TitleKey, a.Tags)
+		present = append(present, id)
+	}
+	if err := sc.store.SaveRelated(ctx, sc.index.Refresh(present, nil)); err != nil {
+		return fmt.Errorf("save related lists: %w", err)
+	}
+	sc.metrics.relateTook(time.Since(began))
+	return nil
+}
+
+// Retain applies the retention settings now: expired articles are deleted
+// in batches, removed from the related index and from every stored list
+// that held them. It returns how many articles were deleted. Run calls it
+// every Settings.RetentionEvery; `feedloom prune` may call it directly.
+func (sc *Scheduler) Retain(ctx context.Context) (int, error) {
+	r := sc.settings().Retention
+	if r.MaxAge <= 0 && r.MaxPerSource <= 0 {
+		return 0, nil
+	}
+	total := 0
+	// Prune may delete one batch per call or all of them; loop while full
+	// batches come back, with a bound in case a store reports oddly.
+	for range 10_000 {
+		deleted, err := sc.store.Prune(ctx, r.MaxAge, r.MaxPerSource, sc.now(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune: %w", err)
+		}
+		total += len(deleted)
+		sc.metrics.retained(len(deleted))
+		if err := sc.unrelate(ctx, deleted); err != nil {
+			return total, err
+		}
+		if len(deleted) < pruneBatch {
+			break
+		}
+	}
+	if total > 0 {
+		sc.log.Info("retention", "deleted", total, "max_age", r.MaxAge, "max_per_source", r.MaxPerSource)
+	}
+	return total, nil
+}
+
+// unrelate removes deleted articles from the index and saves the lists
+// that lost them.
+func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
+	if sc.index == nil || len(deleted) == 0 {
+		return nil
+	}
+	sc.relateMu.Lock()
+	defer sc.relateMu.Unlock()
+	if !sc.indexBuilt {
+		return nil // the build reads the store, which no longer has them
+	}
+	began := time.Now()
+	lists := sc.index.Refresh(nil, deleted)
+	for _, id := range deleted { // never write a list for an article that is gone
+		delete(lists, id)
+	}
+	if err := sc.store.SaveRelated(ctx, lists); err != nil {
+		return fmt.Errorf("save related lists after retention: %w", err)
+	}
+	sc.metrics.relateTook(time.Since(began))
+	return nil
+}
+
+// sortedNames returns the keys of m in order, for deterministic loops.
+func sortedNames[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// rescore recomputes lists left stale by a new weight generation of the
+// index, a batch at a time, releasing the lock between batches so ingests
+// go first. Run calls it periodically; stale lists are still sound, this
+// only brings them to the current weights.
+func (sc *Scheduler) rescore(ctx context.Context) error {
+	if sc.index == nil {
+		return nil
+	}
+	for ctx.Err() == nil {
+		sc.relateMu.Lock()
+		if !sc.indexBuilt {
+			sc.relateMu.Unlock()
+			return nil
+		}
+		lists := sc.index.Rescore(rescoreBatch)
+		var err error
+		if len(lists) > 0 {
+			err = sc.store.SaveRelated(ctx, lists)
+		}
+		sc.relateMu.Unlock()
+		if err != nil {
+			return fmt.Errorf("save rescored related lists: %w", err)
+		}
+		if len(lists) < rescoreBatch {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// rescoreBatch is how many stale lists one rescore step recomputes.
+const rescoreBatch = 500

@@ -1,0 +1,385 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+)
+
+// defaultLimit is what Articles returns when Filter.Limit is 0.
+const defaultLimit = 50
+
+const articleCols = `a.id, a.guid, a.link, a.title, a.title_key, a.summary, a.content, a.author,
+	a.published, a.updated, a.first_seen, a.content_hash`
+
+func scanArticle(sc interface{ Scan(...any) error }) (feeds.Article, error) {
+	var a feeds.Article
+	var pub, first int64
+	var upd sql.NullInt64
+	err := sc.Scan(&a.ID, &a.GUID, &a.Link, &a.Title, &a.TitleKey, &a.Summary, &a.Content, &a.Author,
+		&pub, &upd, &first, &a.ContentHash)
+	a.Published, a.Updated, a.FirstSeen = fromMS(pub), fromNullMS(upd), fromMS(first)
+	return a, err
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Article returns one article with its Tags (sorted) and Sources (first
+// carrier first), or feeds.ErrNotFound.
+func (db *DB) Article(ctx context.Context, id int64) (feeds.Article, error) {
+	var a feeds.Article
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		a, err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return feeds.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		arts := []feeds.Article{a}
+		if err := fillTagsSources(ctx, tx, arts); err != nil {
+			return err
+		}
+		a = arts[0]
+		return nil
+	})
+	if err != nil {
+		return feeds.Article{}, fmt.Errorf("article %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// ArticlesByIDs returns the articles of ids that exist (with Tags and
+// Sources), keyed by id; missing ids are simply absent.
+func (db *DB) ArticlesByIDs(ctx context.Context, ids []int64) (map[int64]feeds.Article, error) {
+	out := make(map[int64]feeds.Article, len(ids))
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		var arts []feeds.Article
+		err := chunks(ids, func(part []int64) (err error) {
+			rows, err := tx.QueryContext(ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id IN (`+
+				placeholders(len(part))+`)`, int64Args(part)...)
+			if err != nil {
+				return err
+			}
+			defer closeRows(rows, &err)
+			for rows.Next() {
+				a, err := scanArticle(rows)
+				if err != nil {
+					return err
+				}
+				arts = append(arts, a)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := fillTagsSources(ctx, tx, arts); err != nil {
+			return err
+		}
+		for _, a := range arts {
+			out[a.ID] = a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("articles by id: %w", err)
+	}
+	return out, nil
+}
+
+// fillTagsSources sets Tags (sorted) and Sources (first carrier first) of arts.
+func fillTagsSources(ctx context.Context, q querier, arts []feeds.Article) error {
+	if len(arts) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(arts))
+	ids := make([]int64, len(arts))
+	for i, a := range arts {
+		idx[a.ID], ids[i] = i, a.ID
+	}
+	return chunks(ids, func(part []int64) error {
+		in := placeholders(len(part))
+		err := eachPair(ctx, q, `SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+			WHERE at.article_id IN (`+in+`) ORDER BY at.article_id, t.name`, part, func(id int64, s string) {
+			arts[idx[id]].Tags = append(arts[idx[id]].Tags, s)
+		})
+		if err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
+		err = eachPair(ctx, q, `SELECT c.article_id, s.name FROM carriages c JOIN sources s ON s.id = c.source_id
+			WHERE c.article_id IN (`+in+`) ORDER BY c.article_id, c.first_seen, s.id`, part, func(id int64, s string) {
+			a := &arts[idx[id]]
+			if !slices.Contains(a.Sources, s) { // a source may carry one story under two item keys
+				a.Sources = append(a.Sources, s)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("sources: %w", err)
+		}
+		return nil
+	})
+}
+
+// eachPair runs a query returning (id, text) rows and calls fn for each.
+func eachPair(ctx context.Context, q querier, query string, ids []int64, fn func(int64, string)) (err error) {
+	rows, err := q.QueryContext(ctx, query, int64Args(ids)...)
+	if err != nil {
+		return err
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return err
+		}
+		fn(id, s)
+	}
+	return nil
+}
+
+// Tags returns the most used tags first (ties by name), at most limit (all when limit <= 0).
+func (db *DB) Tags(ctx context.Context, limit int) (_ []feeds.TagCount, err error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT name, uses FROM tags WHERE uses > 0
+		ORDER BY uses DESC, name LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("tags: %w", err)
+	}
+	defer closeRows(rows, &err)
+	var out []feeds.TagCount
+	for rows.Next() {
+		var tc feeds.TagCount
+		if err := rows.Scan(&tc.Tag, &tc.Count); err != nil {
+			return nil, fmt.Errorf("tags: %w", err)
+		}
+		out = append(out, tc)
+	}
+	return out, nil
+}
+
+// TagCount returns how many articles carry tag; 0 (and no error) for a tag
+// no article carries, which a tag page answers with 404.
+func (db *DB) TagCount(ctx context.Context, tag string) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT uses FROM tags WHERE name = ?`, tag).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("tag count %q: %w", tag, err)
+	}
+	return n, nil
+}
+
+// SetTags replaces an article's tags (for `feedloom retag`); when they
+// change, its related list is marked pending. feeds.ErrNotFound when the
+// article does not exist.
+func (db *DB) SetTags(ctx context.Context, id int64, tags []string) error {
+	var pending map[string]int64
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM articles WHERE id = ?`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return feeds.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		res := tagResolver{ctx: ctx, cache: &db.tags,
+			sel: tx.StmtContext(ctx, db.st.tagID), ins: tx.StmtContext(ctx, db.st.insTag)}
+		want := make(map[int64]bool, len(tags))
+		for _, t := range tags {
+			if t == "" {
+				continue
+			}
+			tid, err := res.id(t)
+			if err != nil {
+				return err
+			}
+			want[tid] = true
+		}
+		pending = res.pending
+		have, err := articleTagIDs(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		changed := false
+		for _, tid := range have {
+			if want[tid] {
+				delete(want, tid)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM article_tags WHERE article_id = ? AND tag_id = ?`, id, tid); err != nil {
+				return err
+			}
+			changed = true
+		}
+		for tid := range want {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO article_tags (article_id, tag_id) VALUES (?, ?)`, id, tid); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if changed {
+			_, err = tx.ExecContext(ctx, `UPDATE articles SET related_at = NULL WHERE id = ?`, id)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set tags of %d: %w", id, err)
+	}
+	db.tags.merge(pending)
+	return nil
+}
+
+func articleTagIDs(ctx context.Context, tx *sql.Tx, id int64) (_ []int64, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT tag_id FROM article_tags WHERE article_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows, &err)
+	var out []int64
+	for rows.Next() {
+		var t int64
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// EachArticle streams every article, by id, with Tags and Sources, to fn
+// (for `feedloom retag`). fn may write through db: reads and writes use
+// different connections. An error from fn stops the walk and is returned.
+func (db *DB) EachArticle(ctx context.Context, fn func(a feeds.Article) error) (err error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+articleCols+`,
+		(SELECT group_concat(t.name, char(31) ORDER BY t.name) FROM article_tags at
+			JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id),
+		(SELECT group_concat(s.name, char(31) ORDER BY c.first_seen, s.id) FROM carriages c
+			JOIN sources s ON s.id = c.source_id WHERE c.article_id = a.id)
+		FROM articles a ORDER BY a.id`)
+	if err != nil {
+		return fmt.Errorf("each article: %w", err)
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var tags, srcs sql.NullString
+		var pub, first int64
+		var upd sql.NullInt64
+		var a feeds.Article
+		if err := rows.Scan(&a.ID, &a.GUID, &a.Link, &a.Title, &a.TitleKey, &a.Summary, &a.Content, &a.Author,
+			&pub, &upd, &first, &a.ContentHash, &tags, &srcs); err != nil {
+			return fmt.Errorf("each article: %w", err)
+		}
+		a.Published, a.Updated, a.FirstSeen = fromMS(pub), fromNullMS(upd), fromMS(first)
+		a.Tags, a.Sources = splitList(tags), slices.Compact(splitList(srcs))
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func splitList(s sql.NullString) []string {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	return strings.Split(s.String, "\x1f")
+}
+
+// EachArticleTags streams (id, published, title key, sorted tags) of every
+// article, grouped per article in no particular order, for building the
+// related-posts index: one pass over a covering index joined with
+// article_tags, tag names from one read of the tags table.
+func (db *DB) EachArticleTags(ctx context.Context, fn func(id int64, published time.Time, titleKey string, tags []string) error) error {
+	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+		names, err := tagNames(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT a.id, a.published, a.title_key, at.tag_id
+			FROM articles a INDEXED BY articles_title_key
+			LEFT JOIN article_tags at ON at.article_id = a.id`)
+		if err != nil {
+			return err
+		}
+		defer closeRows(rows, &err)
+		var (
+			cur      int64 = -1
+			curPub   int64
+			curTitle string
+			tags     []string
+		)
+		flush := func() error {
+			if cur < 0 {
+				return nil
+			}
+			sort.Strings(tags)
+			return fn(cur, fromMS(curPub), curTitle, tags)
+		}
+		for rows.Next() {
+			var id, pub int64
+			var title string
+			var tid sql.NullInt64
+			if err := rows.Scan(&id, &pub, &title, &tid); err != nil {
+				return err
+			}
+			if id != cur {
+				if err := flush(); err != nil {
+					return err
+				}
+				cur, curPub, curTitle, tags = id, pub, title, nil
+			}
+			if tid.Valid {
+				if n, ok := names[tid.Int64]; ok {
+					tags = append(tags, n)
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return flush()
+	})
+	if err != nil {
+		return fmt.Errorf("each article tags: %w", err)
+	}
+	return nil
+}
+
+// tagNames maps every tag id to its name; the strings are shared by every
+// article that carries the tag.
+func tagNames(ctx context.Context, tx *sql.Tx) (_ map[int64]string, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM tags`)
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows, &err)
+	out := make(map[int64]string)
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, nil
+}

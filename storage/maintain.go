@@ -1,0 +1,289 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+)
+
+// defaultPruneBatch is the batch size Prune uses when given 0.
+const defaultPruneBatch = 500
+
+// maxPruneBatch keeps one batch's statements under SQLite's bound-variable limit
+// and its transaction short.
+const maxPruneBatch = 5000
+
+// vacuumStep is how many free pages one incremental_vacuum call gives back;
+// each call is its own short write so ingest never waits long.
+const vacuumStep = 2048
+
+// Prune applies retention and returns the ids it deleted (ascending). An
+// article is deleted when
+//   - maxAge > 0 and it was published before now-maxAge, or
+//   - maxPerSource > 0 and it is outside the newest maxPerSource articles
+//     (published desc, id desc) of EVERY source that carries it — a story one
+//     source still keeps stays.
+//
+// Deletion runs in batches of batch ids (0: 500; at most 5000), each its own short
+// transaction, and cascades to carriages, tags and related lists in both
+// directions; articles whose list pointed at a deleted one are marked
+// pending. Afterwards free pages are given back with incremental_vacuum.
+// Candidates are chosen from one snapshot; an article that a source picks
+// up again between the choice and its batch is still deleted.
+func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int, now time.Time, batch int) ([]int64, error) {
+	if batch <= 0 {
+		batch = defaultPruneBatch
+	}
+	batch = min(batch, maxPruneBatch)
+	var victims []int64
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		set := make(map[int64]bool)
+		if maxAge > 0 {
+			if err := collect(ctx, tx, set, `SELECT id FROM articles WHERE published < ?`, ms(now.Add(-maxAge))); err != nil {
+				return fmt.Errorf("by age: %w", err)
+			}
+		}
+		if maxPerSource > 0 {
+			if err := overCap(ctx, tx, set, maxPerSource); err != nil {
+				return fmt.Errorf("by count: %w", err)
+			}
+		}
+		for id := range set {
+			victims = append(victims, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	slices.Sort(victims)
+	var deleted []int64
+	for len(victims) > 0 {
+		n := min(batch, len(victims))
+		part := victims[:n]
+		victims = victims[n:]
+		err := db.writeTx(ctx, func(tx *sql.Tx) error {
+			in := placeholders(len(part))
+			args := int64Args(part)
+			if _, err := tx.ExecContext(ctx, `UPDATE articles SET related_at = NULL
+				WHERE related_at IS NOT NULL AND id NOT IN (`+in+`)
+				AND id IN (SELECT article_id FROM related WHERE related_id IN (`+in+`))`,
+				append(slices.Clone(args), args...)...); err != nil {
+				return fmt.Errorf("mark lists pending: %w", err)
+			}
+			var got []int64
+			err := chunks(part, func(p []int64) (err error) {
+				rows, err := tx.QueryContext(ctx, `DELETE FROM articles WHERE id IN (`+placeholders(len(p))+`) RETURNING id`,
+					int64Args(p)...)
+				if err != nil {
+					return err
+				}
+				defer closeRows(rows, &err)
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						return err
+					}
+					got = append(got, id)
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("delete: %w", err)
+			}
+			deleted = append(deleted, got...)
+			return nil
+		})
+		if err != nil {
+			slices.Sort(deleted)
+			return deleted, fmt.Errorf("prune: %w", err)
+		}
+	}
+	slices.Sort(deleted)
+	if len(deleted) > 0 {
+		if err := db.vacuum(ctx); err != nil {
+			return deleted, fmt.Errorf("prune: %w", err)
+		}
+	}
+	return deleted, nil
+}
+
+// collect adds the ids a query returns to set.
+func collect(ctx context.Context, tx *sql.Tx, set map[int64]bool, query string, args ...any) (err error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		set[id] = true
+	}
+	return nil
+}
+
+// overCap adds to set the articles outside the newest capN of every source
+// that carries them.
+func overCap(ctx context.Context, tx *sql.Tx, set map[int64]bool, capN int) error {
+	var srcs []int64
+	err := func() (err error) {
+		rows, err := tx.QueryContext(ctx, `SELECT s.id FROM sources s
+			WHERE (SELECT count(*) FROM carriages c WHERE c.source_id = s.id) > ?`, capN)
+		if err != nil {
+			return err
+		}
+		defer closeRows(rows, &err)
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			srcs = append(srcs, id)
+		}
+		return nil
+	}()
+	if err != nil {
+		return err
+	}
+	beyond := make(map[int64]int) // article -> sources whose cap it is outside of
+	for _, s := range srcs {
+		part := make(map[int64]bool)
+		if err := collect(ctx, tx, part, `SELECT article_id FROM carriages WHERE source_id = ?
+			ORDER BY published DESC, article_id DESC LIMIT -1 OFFSET ?`, s, capN); err != nil {
+			return err
+		}
+		for id := range part {
+			beyond[id]++
+		}
+	}
+	ids := make([]int64, 0, len(beyond))
+	for id := range beyond {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return chunks(ids, func(part []int64) (err error) {
+		rows, err := tx.QueryContext(ctx, `SELECT article_id, count(DISTINCT source_id) FROM carriages
+			WHERE article_id IN (`+placeholders(len(part))+`) GROUP BY article_id`, int64Args(part)...)
+		if err != nil {
+			return err
+		}
+		defer closeRows(rows, &err)
+		for rows.Next() {
+			var id int64
+			var carriers int
+			if err := rows.Scan(&id, &carriers); err != nil {
+				return err
+			}
+			if beyond[id] >= carriers {
+				set[id] = true
+			}
+		}
+		return nil
+	})
+}
+
+// vacuum gives free pages back to the file system in short steps, when the
+// database was created with auto_vacuum=INCREMENTAL.
+func (db *DB) vacuum(ctx context.Context) error {
+	var mode int
+	if err := db.w.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	if mode != 2 {
+		return nil
+	}
+	for {
+		var free int64
+		if err := db.w.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
+			return fmt.Errorf("vacuum: %w", err)
+		}
+		if free == 0 {
+			return nil
+		}
+		if _, err := db.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA incremental_vacuum(%d)`, vacuumStep)); err != nil {
+			return fmt.Errorf("vacuum: %w", err)
+		}
+		if free <= vacuumStep {
+			return nil
+		}
+	}
+}
+
+// Stats counts what the store holds, as `feedloom stats` prints it.
+// related_lists counts the articles whose list is computed (possibly empty);
+// db_bytes is the main file's pages plus the WAL file.
+func (db *DB) Stats(ctx context.Context) (feeds.Stats, error) {
+	var s feeds.Stats
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		var pending, pages, pageSize int64
+		for _, q := range []struct {
+			query string
+			dst   []any
+		}{
+			{`SELECT count(*), coalesce(sum(failures > 0 OR gone), 0) FROM sources WHERE active = 1`,
+				[]any{&s.Sources, &s.SourcesFailing}},
+			{`SELECT count(*) FROM articles INDEXED BY articles_published`, []any{&s.Articles}},
+			{`SELECT count(*) FROM carriages`, []any{&s.Carriages}},
+			{`SELECT count(*) FROM tags WHERE uses > 0`, []any{&s.Tags}},
+			{`SELECT count(*) FROM articles INDEXED BY articles_pending WHERE related_at IS NULL`, []any{&pending}},
+			{`PRAGMA page_count`, []any{&pages}},
+			{`PRAGMA page_size`, []any{&pageSize}},
+		} {
+			if err := tx.QueryRowContext(ctx, q.query).Scan(q.dst...); err != nil {
+				return fmt.Errorf("%s: %w", firstLine(q.query), err)
+			}
+		}
+		s.RelatedLists = s.Articles - int(pending)
+		s.DBBytes = pages * pageSize
+		return nil
+	})
+	if err != nil {
+		return feeds.Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	if fi, err := os.Stat(db.path + "-wal"); err == nil {
+		s.DBBytes += fi.Size()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return feeds.Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	return s, nil
+}
+
+// Backup writes a consistent copy of the database to path with VACUUM INTO,
+// while other connections (and processes) keep writing. It refuses to
+// overwrite an existing file: the error wraps fs.ErrExist.
+func (db *DB) Backup(ctx context.Context, path string) (err error) {
+	if path == "" {
+		return errors.New("backup: no file given")
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("backup: %s: %w (refusing to overwrite)", path, fs.ErrExist)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// The read pool is query_only, which forbids VACUUM INTO; a one-off
+	// connection reads one snapshot without holding up the writer.
+	c, err := sql.Open("sqlite", db.dsn)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer func() {
+		if cerr := c.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("backup: %w", cerr))
+		}
+	}()
+	c.SetMaxOpenConns(1)
+	if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}

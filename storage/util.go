@@ -1,0 +1,204 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Times are stored as unix milliseconds, UTC; zero times as NULL where a
+// column may be unknown.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
+}
+
+// chunkSize bounds the number of ? in one IN (...) list.
+const chunkSize = 500
+
+// placeholders returns "?,?,...,?" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// chunks calls fn with consecutive slices of ids of at most chunkSize.
+func chunks(ids []int64, fn func(part []int64) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), chunkSize)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// closeRows closes rows and reports the first of the iteration and close errors.
+func closeRows(rows *sql.Rows, err *error) {
+	cerr := rows.Close()
+	if *err == nil {
+		*err = rows.Err()
+	}
+	if *err == nil && cerr != nil {
+		*err = cerr
+	}
+}
+
+// tagCache maps tag names to ids so that Ingest does not query per tag. Tags
+// are never deleted, so an id once committed stays valid; ids learned inside
+// a transaction are merged only after it commits.
+type tagCache struct {
+	mu  sync.Mutex
+	ids map[string]int64
+}
+
+func (c *tagCache) get(name string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.ids[name]
+	return id, ok
+}
+
+func (c *tagCache) merge(m map[string]int64) {
+	if len(m) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range m {
+		c.ids[k] = v
+	}
+}
+
+// tagResolver resolves tag names to ids inside one write transaction,
+// creating missing tags.
+type tagResolver struct {
+	ctx     context.Context
+	cache   *tagCache
+	sel     *sql.Stmt
+	ins     *sql.Stmt
+	pending map[string]int64
+}
+
+func (r *tagResolver) id(name string) (int64, error) {
+	if id, ok := r.pending[name]; ok {
+		return id, nil
+	}
+	if id, ok := r.cache.get(name); ok {
+		return id, nil
+	}
+	var id int64
+	err := r.sel.QueryRowContext(r.ctx, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = r.ins.QueryRowContext(r.ctx, name).Scan(&id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("tag %q: %w", name, err)
+	}
+	if r.pending == nil {
+		r.pending = make(map[string]int64)
+	}
+	r.pending[name] = id
+	return id, nil
+}
+
+// stmts are the write statements, prepared once on the single write
+// connection; tx.StmtContext then reuses them without re-preparing.
+type stmts struct {
+	carriage, byLink, byTitle, titleReused  *sql.Stmt
+	insArticle, updArticle, clearRelated    *sql.Stmt
+	insCarriage, updCarriage, insArticleTag *sql.Stmt
+	tagID, insTag, upsertState, bump        *sql.Stmt
+	all                                     []*sql.Stmt
+}
+
+func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
+	s := &stmts{}
+	list := []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.carriage, `SELECT c.article_id, c.content_hash, a.content_hash, a.published
+			FROM carriages c JOIN articles a ON a.id = c.article_id
+			WHERE c.source_id = ? AND c.item_key = ?`},
+		{&s.byLink, `SELECT id, content_hash, published FROM articles WHERE link = ? ORDER BY id LIMIT 1`},
+		{&s.byTitle, `SELECT id, content_hash, published FROM articles
+			WHERE title_key = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1`},
+		{&s.titleReused, `SELECT c.source_id, c.item_key, c.article_id FROM articles a
+			JOIN carriages c ON c.article_id = a.id WHERE a.title_key = ?`},
+		{&s.insArticle, `INSERT INTO articles (published, first_seen, updated, content_hash, guid, link,
+			title_key, title, author, summary, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
+			author = ?, summary = ?, content = ?, related_at = NULL WHERE id = ?`},
+		{&s.clearRelated, `UPDATE articles SET related_at = NULL WHERE id = ? AND related_at IS NOT NULL`},
+		{&s.insCarriage, `INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, content_hash)
+			VALUES (?, ?, ?, ?, ?, ?)`},
+		{&s.updCarriage, `UPDATE carriages SET content_hash = ? WHERE source_id = ? AND item_key = ?`},
+		{&s.insArticleTag, `INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)`},
+		{&s.tagID, `SELECT id FROM tags WHERE name = ?`},
+		{&s.insTag, `INSERT INTO tags (name) VALUES (?) RETURNING id`},
+		{&s.upsertState, upsertStateSQL},
+		{&s.bump, `UPDATE meta SET generation = generation + 1 WHERE id = 1`},
+	}
+	for _, p := range list {
+		st, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("prepare %q: %w", firstLine(p.query), err), s.close())
+		}
+		*p.dst = st
+		s.all = append(s.all, st)
+	}
+	return s, nil
+}
+
+func (s *stmts) close() error {
+	var errs []error
+	for _, st := range s.all {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// closeStmts closes the non-nil statements and joins their errors.
+func closeStmts(sts ...*sql.Stmt) error {
+	var errs []error
+	for _, st := range sts {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
