@@ -128,8 +128,8 @@ func status(code int, header ...string) http.HandlerFunc {
 // item is one RSS item of a generated fixture.
 type item struct {
 	GUID, Link, Title, Desc string
-	Published          time.Time
-	Categories         []string
+	Published               time.Time
+	Categories              []string
 }
 
 func rss(title string, items ...item) string {

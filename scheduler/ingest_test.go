@@ -2,12 +2,14 @@ package scheduler_test
 
 import (
 	"io/fs"
+	"log/slog"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ func TestCorpus(t *testing.T) {
 	corpus := filepath.Join(sharedDir(t), "corpus")
 	o := newOrigin(t)
 	var sources []feeds.Source
+	seen := 0
 	err := filepath.WalkDir(corpus, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -30,6 +33,10 @@ func TestCorpus(t *testing.T) {
 		dir := strings.Split(rel, string(filepath.Separator))[0]
 		if dir != "rss" && dir != "atom" && dir != "json" && dir != "hostile" {
 			return nil
+		}
+		seen++
+		if testing.Short() && seen%4 != 0 {
+			return nil // -short: a quarter of the corpus, hostile files included
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -79,6 +86,7 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s: %d items parsed, but new+updated+duplicate = %d", s.Name, st.ItemCount, r.New+r.Updated+r.Duplicate)
 		}
 	}
+	for _, r := range res { t.Logf("dur %v %s", r.Duration, r.Source) }
 	t.Logf("corpus: %d ingested, %d failed with an error on the source", ok, failed)
 	if ok < len(sources)/2 {
 		t.Errorf("only %d of %d corpus feeds ingested", ok, len(sources))
@@ -197,4 +205,59 @@ func links(as []feeds.Article) []string {
 		l = append(l, a.Link)
 	}
 	return l
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// One log line per fetch; a feed that suddenly has no items is a warning.
+func TestLogs(t *testing.T) {
+	o := newOrigin(t)
+	o.handle("/f", serveDoc(okDoc(), ""))
+	var logs syncBuffer
+	e := newEnv(t, []feeds.Source{src("f", o.URL+"/f")}, func(opt *scheduler.Options, _ *scheduler.Settings, _ *fetch.Options) {
+		opt.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	if r := e.once(false)["f"]; r.Err != nil || r.New != 1 {
+		t.Fatalf("first pass: %+v", r)
+	}
+	o.handle("/f", serveDoc(rss("empty"), ""))
+	if r := e.once(true)["f"]; r.Err != nil {
+		t.Fatalf("empty pass: %+v", r)
+	}
+	var fetchLines, warn int
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "msg=fetch ") && strings.Contains(line, "source=f ") {
+			fetchLines++
+			for _, k := range []string{"status=200", "new=", "updated=", "duplicate=", "duration="} {
+				if !strings.Contains(line, k) {
+					t.Errorf("fetch line lacks %s: %s", k, line)
+				}
+			}
+		}
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "no items") {
+			warn++
+		}
+	}
+	if fetchLines != 2 || warn != 1 {
+		t.Errorf("%d fetch lines and %d zero-item warnings, want 2 and 1:\n%s", fetchLines, warn, logs.String())
+	}
+	if st := e.state("f"); st.ItemCount != 0 || st.LastError != "" {
+		t.Errorf("state after an empty document: %+v", st)
+	}
 }

@@ -1,8 +1,8 @@
 package scheduler_test
 
 import (
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"

@@ -156,11 +156,10 @@ type Scheduler struct {
 	entries map[string]entry
 	jobCtx  context.Context
 
-	relateMu    sync.Mutex // Put+Refresh+SaveRelated as one step, so lists are never saved stale
-	indexBuilt  bool
-	failingMu   sync.Mutex
-	failing     map[string]bool
-	lastPruneAt time.Time
+	relateMu   sync.Mutex // Put+Refresh+SaveRelated as one step, so lists are never saved stale
+	indexBuilt bool
+	failingMu  sync.Mutex
+	failing    map[string]bool
 }
 
 // New checks the options and the first settings and returns a Scheduler

@@ -120,7 +120,7 @@ func fillTagsSources(ctx context.Context, q querier, arts []feeds.Article) error
 			return fmt.Errorf("tags: %w", err)
 		}
 		err = eachPair(ctx, q, `SELECT c.article_id, s.name FROM carriages c JOIN sources s ON s.id = c.source_id
-			WHERE c.article_id IN (`+in+`) ORDER BY c.article_id, c.first_seen, s.id`, part, func(id int64, s string) {
+			WHERE c.article_id IN (`+in+`) ORDER BY c.article_id, c.creator DESC, c.first_seen, s.id`, part, func(id int64, s string) {
 			a := &arts[idx[id]]
 			if !slices.Contains(a.Sources, s) { // a source may carry one story under two item keys
 				a.Sources = append(a.Sources, s)
@@ -272,7 +272,7 @@ func (db *DB) EachArticle(ctx context.Context, fn func(a feeds.Article) error) (
 	rows, err := db.r.QueryContext(ctx, `SELECT `+articleCols+`,
 		(SELECT group_concat(t.name, char(31) ORDER BY t.name) FROM article_tags at
 			JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id),
-		(SELECT group_concat(s.name, char(31) ORDER BY c.first_seen, s.id) FROM carriages c
+		(SELECT group_concat(s.name, char(31) ORDER BY c.creator DESC, c.first_seen, s.id) FROM carriages c
 			JOIN sources s ON s.id = c.source_id WHERE c.article_id = a.id)
 		FROM articles a ORDER BY a.id`)
 	if err != nil {

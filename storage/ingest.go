@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +21,11 @@ const titleWindow = 48 * time.Hour
 // its own; shorter titles ("Live updates") never merge by title.
 const minTitleWords = 4
 
-// ingester holds one Ingest transaction's statements and state.
+// ingester holds one Ingest transaction's statements and state. Lookups
+// are prefetched for the whole feed (one query each for item keys, links,
+// titles and the found articles' tags) and kept current as items are
+// stored, so a new item costs two statements and a new feed's tags go in
+// with one multi-row insert.
 type ingester struct {
 	ctx      context.Context
 	tx       *sql.Tx
@@ -30,6 +36,25 @@ type ingester struct {
 	generic  map[string]bool // TitleKeys this batch uses for more than one ItemKey
 	res      *feeds.IngestResult
 	changed  map[int64]bool
+
+	carried  map[string]carriage      // item key -> what this source carries under it
+	byLink   map[string]int64         // link -> lowest article id
+	byTitle  map[string][]titleHit    // title key -> articles, ascending id
+	articles map[int64]articleInfo    // every article met so far
+	tagsOf   map[int64]map[int64]bool // article -> tag ids, for articles met so far
+	newTags  []int64                  // (article id, tag id) pairs of new articles
+}
+
+type carriage struct {
+	article int64
+	hash    string // what this source sent last time
+}
+
+type titleHit struct{ id, published int64 }
+
+type articleInfo struct {
+	published int64
+	hash      string
 }
 
 // Ingest stores one fetched feed of source in ONE transaction: it saves st
@@ -58,20 +83,26 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 	var pending map[string]int64
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		res = feeds.IngestResult{}
-		in := &ingester{ctx: ctx, tx: tx, now: ms(now), res: &res, changed: make(map[int64]bool)}
+		in := &ingester{ctx: ctx, tx: tx, now: ms(now), res: &res, changed: make(map[int64]bool),
+			carried: make(map[string]carriage), byLink: make(map[string]int64),
+			byTitle: make(map[string][]titleHit), articles: make(map[int64]articleInfo),
+			tagsOf: make(map[int64]map[int64]bool)}
 		in.bind(db.st)
 		in.tags = tagResolver{ctx: ctx, cache: &db.tags, sel: in.s.tagID, ins: in.s.insTag}
 		if err := in.s.upsertState.QueryRowContext(ctx, stateArgs(st)...).Scan(&in.sourceID); err != nil {
 			return fmt.Errorf("save state: %w", err)
 		}
 		in.generic = batchGeneric(arts)
+		if err := in.prefetch(arts); err != nil {
+			return err
+		}
 		for i := range arts {
 			if err := in.article(&arts[i]); err != nil {
 				return fmt.Errorf("item %q: %w", arts[i].ItemKey, err)
 			}
 		}
-		if _, err := in.s.bump.ExecContext(ctx); err != nil {
-			return fmt.Errorf("bump generation: %w", err)
+		if err := in.flushTags(); err != nil {
+			return err
 		}
 		pending = in.tags.pending
 		return nil
@@ -88,10 +119,10 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 func (in *ingester) bind(s *stmts) {
 	b := func(st *sql.Stmt) *sql.Stmt { return in.tx.StmtContext(in.ctx, st) }
 	in.s = stmts{
-		carriage: b(s.carriage), byLink: b(s.byLink), byTitle: b(s.byTitle), titleReused: b(s.titleReused),
-		insArticle: b(s.insArticle), updArticle: b(s.updArticle), clearRelated: b(s.clearRelated),
-		insCarriage: b(s.insCarriage), updCarriage: b(s.updCarriage), insArticleTag: b(s.insArticleTag),
-		tagID: b(s.tagID), insTag: b(s.insTag), upsertState: b(s.upsertState), bump: b(s.bump),
+		titleReused: b(s.titleReused), insArticle: b(s.insArticle), updArticle: b(s.updArticle),
+		clearRelated: b(s.clearRelated), insCarriage: b(s.insCarriage), updCarriage: b(s.updCarriage),
+		insArticleTag: b(s.insArticleTag), tagID: b(s.tagID), insTag: b(s.insTag),
+		upsertState: b(s.upsertState), articleTags: b(s.articleTags),
 	}
 }
 
@@ -129,12 +160,138 @@ func batchGeneric(arts []feeds.Article) map[string]bool {
 	return generic
 }
 
-// found is an existing article an incoming item matched.
-type found struct {
-	id, published int64
-	hash          string
-	carried       bool   // matched by (a): this source already carries the item
-	carriageHash  string // what this source sent last time, when carried
+// titleCandidate reports whether a title may identify a story on its own.
+func (in *ingester) titleCandidate(tk string) bool {
+	return len(strings.Fields(tk)) >= minTitleWords && !in.generic[tk]
+}
+
+// prefetch loads, for the whole batch, the carriages of its item keys, the
+// articles with its links and titles, and the tags of the articles found.
+func (in *ingester) prefetch(arts []feeds.Article) error {
+	var keys, links, titles []any
+	seen := make(map[string]bool)
+	add := func(list *[]any, kind, v string) {
+		if v != "" && !seen[kind+v] {
+			seen[kind+v] = true
+			*list = append(*list, v)
+		}
+	}
+	for i := range arts {
+		add(&keys, "k", itemKey(&arts[i]))
+	}
+	err := in.eachRow(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published
+		FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `,
+		[]any{in.sourceID}, keys, func(rows *sql.Rows) error {
+			var k string
+			var c carriage
+			var ai articleInfo
+			if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published); err != nil {
+				return err
+			}
+			in.carried[k], in.articles[c.article] = c, ai
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("find by item key: %w", err)
+	}
+	for i := range arts {
+		if _, ok := in.carried[itemKey(&arts[i])]; ok {
+			continue
+		}
+		add(&links, "l", arts[i].Link)
+		if in.titleCandidate(arts[i].TitleKey) {
+			add(&titles, "t", arts[i].TitleKey)
+		}
+	}
+	err = in.eachRow(`SELECT link, id, content_hash, published FROM articles WHERE link IN `, nil, links,
+		func(rows *sql.Rows) error {
+			var l string
+			var id int64
+			var ai articleInfo
+			if err := rows.Scan(&l, &id, &ai.hash, &ai.published); err != nil {
+				return err
+			}
+			if old, ok := in.byLink[l]; !ok || id < old {
+				in.byLink[l] = id
+			}
+			in.articles[id] = ai
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("find by link: %w", err)
+	}
+	err = in.eachRow(`SELECT title_key, id, content_hash, published FROM articles WHERE title_key IN `, nil, titles,
+		func(rows *sql.Rows) error {
+			var tk string
+			var id int64
+			var ai articleInfo
+			if err := rows.Scan(&tk, &id, &ai.hash, &ai.published); err != nil {
+				return err
+			}
+			in.byTitle[tk] = append(in.byTitle[tk], titleHit{id, ai.published})
+			in.articles[id] = ai
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("find by title: %w", err)
+	}
+	for _, hits := range in.byTitle {
+		slices.SortFunc(hits, func(a, b titleHit) int { return cmp.Compare(a.id, b.id) })
+	}
+	ids := make([]any, 0, len(in.articles))
+	for id := range in.articles {
+		ids = append(ids, id)
+	}
+	err = in.eachRow(`SELECT article_id, tag_id FROM article_tags WHERE article_id IN `, nil, ids,
+		func(rows *sql.Rows) error {
+			var id, tid int64
+			if err := rows.Scan(&id, &tid); err != nil {
+				return err
+			}
+			in.tagSet(id)[tid] = true
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("tags of found articles: %w", err)
+	}
+	for id := range in.articles {
+		in.tagSet(id) // an article without tags has an empty, known set
+	}
+	return nil
+}
+
+// eachRow runs query + "(?,?,...)" over list in chunks, after fixed args.
+func (in *ingester) eachRow(query string, fixed, list []any, fn func(*sql.Rows) error) error {
+	for len(list) > 0 {
+		n := min(len(list), chunkSize)
+		err := func() (err error) {
+			rows, err := in.tx.QueryContext(in.ctx, query+"("+placeholders(n)+")", append(slices.Clone(fixed), list[:n]...)...)
+			if err != nil {
+				return err
+			}
+			defer closeRows(rows, &err)
+			for rows.Next() {
+				if err := fn(rows); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
+		if err != nil {
+			return err
+		}
+		list = list[n:]
+	}
+	return nil
+}
+
+func (in *ingester) tagSet(id int64) map[int64]bool {
+	m, ok := in.tagsOf[id]
+	if !ok {
+		m = make(map[int64]bool)
+		in.tagsOf[id] = m
+	}
+	return m
 }
 
 func (in *ingester) article(a *feeds.Article) error {
@@ -142,11 +299,14 @@ func (in *ingester) article(a *feeds.Article) error {
 	if a.Published.IsZero() {
 		a.Published = fromMS(in.now)
 	}
-	f, ok, err := in.lookup(a, key)
-	if err != nil {
-		return err
+	c, carried := in.carried[key]
+	id, ok := c.article, carried
+	if !ok {
+		var err error
+		if id, ok, err = in.lookup(a, key); err != nil {
+			return err
+		}
 	}
-	var id int64
 	textChanged := false
 	if !ok {
 		first := in.now
@@ -158,33 +318,41 @@ func (in *ingester) article(a *feeds.Article) error {
 		if err != nil {
 			return fmt.Errorf("insert article: %w", err)
 		}
-		f = found{id: id, published: ms(a.Published)}
-	} else {
-		id = f.id
-		if f.carried && f.carriageHash != a.ContentHash {
-			if f.hash != a.ContentHash {
-				upd := a.Updated
-				if upd.IsZero() {
-					upd = fromMS(in.now)
-				}
-				if _, err := in.s.updArticle.ExecContext(in.ctx, ms(upd), a.ContentHash, a.TitleKey,
-					a.Title, a.Author, a.Summary, a.Content, id); err != nil {
-					return fmt.Errorf("update article %d: %w", id, err)
-				}
-				textChanged = true
-			}
-			if _, err := in.s.updCarriage.ExecContext(in.ctx, a.ContentHash, in.sourceID, key); err != nil {
-				return fmt.Errorf("update carriage: %w", err)
-			}
+		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash}
+		in.tagSet(id)
+		if _, dup := in.byLink[a.Link]; !dup && a.Link != "" {
+			in.byLink[a.Link] = id
 		}
+		if in.titleCandidate(a.TitleKey) {
+			in.byTitle[a.TitleKey] = append(in.byTitle[a.TitleKey], titleHit{id, ms(a.Published)})
+		}
+	} else if carried && c.hash != a.ContentHash {
+		if info := in.articles[id]; info.hash != a.ContentHash {
+			upd := a.Updated
+			if upd.IsZero() {
+				upd = fromMS(in.now)
+			}
+			if _, err := in.s.updArticle.ExecContext(in.ctx, ms(upd), a.ContentHash, a.TitleKey,
+				a.Title, a.Author, a.Summary, a.Content, id); err != nil {
+				return fmt.Errorf("update article %d: %w", id, err)
+			}
+			info.hash = a.ContentHash
+			in.articles[id] = info
+			textChanged = true
+		}
+		if _, err := in.s.updCarriage.ExecContext(in.ctx, a.ContentHash, in.sourceID, key); err != nil {
+			return fmt.Errorf("update carriage: %w", err)
+		}
+		in.carried[key] = carriage{article: id, hash: a.ContentHash}
 	}
-	if !f.carried {
-		if _, err := in.s.insCarriage.ExecContext(in.ctx, in.sourceID, key, id, f.published, in.now,
-			a.ContentHash); err != nil {
+	if !carried {
+		if _, err := in.s.insCarriage.ExecContext(in.ctx, in.sourceID, key, id, in.articles[id].published,
+			in.now, !ok, a.ContentHash); err != nil {
 			return fmt.Errorf("insert carriage: %w", err)
 		}
+		in.carried[key] = carriage{article: id, hash: a.ContentHash}
 	}
-	grew, err := in.addTags(id, a.Tags)
+	grew, err := in.addTags(id, a.Tags, !ok)
 	if err != nil {
 		return err
 	}
@@ -208,42 +376,49 @@ func (in *ingester) article(a *feeds.Article) error {
 	return nil
 }
 
-// lookup applies the dedupe rules (a), (b), (c) in order.
-func (in *ingester) lookup(a *feeds.Article, key string) (found, bool, error) {
-	var f found
-	err := in.s.carriage.QueryRowContext(in.ctx, in.sourceID, key).Scan(&f.id, &f.carriageHash, &f.hash, &f.published)
-	if err == nil {
-		f.carried = true
-		return f, true, nil
+// lookup applies dedupe rules (b) and (c); (a) is the carried map.
+func (in *ingester) lookup(a *feeds.Article, key string) (int64, bool, error) {
+	if id, ok := in.byLink[a.Link]; ok && a.Link != "" {
+		return id, true, nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return f, false, fmt.Errorf("find by item key: %w", err)
-	}
-	if a.Link != "" {
-		err := in.s.byLink.QueryRowContext(in.ctx, a.Link).Scan(&f.id, &f.hash, &f.published)
-		if err == nil {
-			return f, true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return f, false, fmt.Errorf("find by link: %w", err)
-		}
-	}
-	if len(strings.Fields(a.TitleKey)) < minTitleWords || in.generic[a.TitleKey] {
-		return f, false, nil
+	if !in.titleCandidate(a.TitleKey) {
+		return 0, false, nil
 	}
 	p, w := ms(a.Published), titleWindow.Milliseconds()
-	err = in.s.byTitle.QueryRowContext(in.ctx, a.TitleKey, p-w, p+w).Scan(&f.id, &f.hash, &f.published)
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, false, nil
+	for _, h := range in.byTitle[a.TitleKey] {
+		if h.published < p-w || h.published > p+w {
+			continue
+		}
+		generic, err := in.titleReused(a.TitleKey, key)
+		if err != nil || generic {
+			return 0, false, err
+		}
+		if _, ok := in.tagsOf[h.id]; !ok {
+			if err := in.loadTags(h.id); err != nil {
+				return 0, false, err
+			}
+		}
+		return h.id, true, nil
 	}
+	return 0, false, nil
+}
+
+// loadTags reads one article's tag ids into tagsOf.
+func (in *ingester) loadTags(id int64) (err error) {
+	set := in.tagSet(id)
+	rows, err := in.s.articleTags.QueryContext(in.ctx, id)
 	if err != nil {
-		return f, false, fmt.Errorf("find by title: %w", err)
+		return fmt.Errorf("tags of %d: %w", id, err)
 	}
-	generic, err := in.titleReused(a.TitleKey, key)
-	if err != nil || generic {
-		return found{}, false, err
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var tid int64
+		if err := rows.Scan(&tid); err != nil {
+			return fmt.Errorf("tags of %d: %w", id, err)
+		}
+		set[tid] = true
 	}
-	return f, true, nil
+	return nil
 }
 
 // titleReused reports whether a title is generic because a source reuses
@@ -274,8 +449,10 @@ func (in *ingester) titleReused(titleKey, key string) (_ bool, err error) {
 	return false, nil
 }
 
-// addTags adds tags to the article (a union); grew reports whether any was new.
-func (in *ingester) addTags(id int64, tags []string) (grew bool, err error) {
+// addTags adds tags to the article (a union); grew reports whether any was
+// new. A new article's tags are queued for one multi-row insert.
+func (in *ingester) addTags(id int64, tags []string, isNew bool) (grew bool, err error) {
+	set := in.tagSet(id)
 	for _, t := range tags {
 		if t == "" {
 			continue
@@ -284,15 +461,33 @@ func (in *ingester) addTags(id int64, tags []string) (grew bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		r, err := in.s.insArticleTag.ExecContext(in.ctx, id, tid)
-		if err != nil {
+		if set[tid] {
+			continue
+		}
+		set[tid] = true
+		grew = true
+		if isNew {
+			in.newTags = append(in.newTags, id, tid)
+			continue
+		}
+		if _, err := in.s.insArticleTag.ExecContext(in.ctx, id, tid); err != nil {
 			return false, fmt.Errorf("tag %q: %w", t, err)
 		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return false, fmt.Errorf("tag %q: %w", t, err)
-		}
-		grew = grew || n > 0
 	}
 	return grew, nil
+}
+
+// flushTags inserts the queued tags of new articles, many rows a statement.
+func (in *ingester) flushTags() error {
+	pairs := in.newTags
+	for len(pairs) > 0 {
+		n := min(len(pairs), 2*chunkSize)
+		q := "INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?),", n/2), ",")
+		if _, err := in.tx.ExecContext(in.ctx, q, int64Args(pairs[:n])...); err != nil {
+			return fmt.Errorf("insert tags: %w", err)
+		}
+		pairs = pairs[n:]
+	}
+	return nil
 }

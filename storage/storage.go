@@ -35,6 +35,10 @@ var migrationFiles embed.FS
 const basePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
+// writerPragmas apply to the write connection only: auto_vacuum (a no-op
+// once the file has tables),
+const writerPragmas = "&_pragma=auto_vacuum(INCREMENTAL)&_pragma=wal_autocheckpoint(10000)"
+
 // DB is feedloom's store. It is safe for concurrent use.
 type DB struct {
 	path  string
@@ -59,7 +63,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.tags.ids = make(map[string]int64)
 	db.gen.Store(1)
 
-	w, err := sql.Open("sqlite", dsn+"&_pragma=auto_vacuum(INCREMENTAL)")
+	w, err := sql.Open("sqlite", dsn+writerPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -169,8 +173,27 @@ func (db *DB) metaGeneration(ctx context.Context) (int64, error) {
 	return g, nil
 }
 
-// writeTx runs fn in one write transaction and bumps Generation after commit.
-func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+// writeTx runs fn in one write transaction that also bumps the stored
+// generation (for other processes' Watch), and bumps Generation after commit.
+func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := db.rawTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.StmtContext(ctx, db.st.bump).ExecContext(ctx); err != nil {
+			return fmt.Errorf("bump generation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	db.gen.Add(1)
+	return nil
+}
+
+// rawTx runs fn in one immediate write transaction.
+func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -188,7 +211,6 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.gen.Add(1)
 	return nil
 }
 
@@ -256,7 +278,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate %s: schema version %d is newer than this feedloom knows (%d)", db.path, cur, len(ms))
 	}
 	for _, m := range ms[cur:] {
-		err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		err := db.rawTx(ctx, func(tx *sql.Tx) error {
 			var v int
 			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 				return fmt.Errorf("read user_version: %w", err)

@@ -133,11 +133,10 @@ func (r *tagResolver) id(name string) (int64, error) {
 // stmts are the write statements, prepared once on the single write
 // connection; tx.StmtContext then reuses them without re-preparing.
 type stmts struct {
-	carriage, byLink, byTitle, titleReused  *sql.Stmt
-	insArticle, updArticle, clearRelated    *sql.Stmt
-	insCarriage, updCarriage, insArticleTag *sql.Stmt
-	tagID, insTag, upsertState, bump        *sql.Stmt
-	all                                     []*sql.Stmt
+	titleReused, insArticle, updArticle, clearRelated *sql.Stmt
+	insCarriage, updCarriage, insArticleTag           *sql.Stmt
+	tagID, insTag, upsertState, articleTags, bump     *sql.Stmt
+	all                                               []*sql.Stmt
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -146,12 +145,6 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&s.carriage, `SELECT c.article_id, c.content_hash, a.content_hash, a.published
-			FROM carriages c JOIN articles a ON a.id = c.article_id
-			WHERE c.source_id = ? AND c.item_key = ?`},
-		{&s.byLink, `SELECT id, content_hash, published FROM articles WHERE link = ? ORDER BY id LIMIT 1`},
-		{&s.byTitle, `SELECT id, content_hash, published FROM articles
-			WHERE title_key = ? AND published BETWEEN ? AND ? ORDER BY id LIMIT 1`},
 		{&s.titleReused, `SELECT c.source_id, c.item_key, c.article_id FROM articles a
 			JOIN carriages c ON c.article_id = a.id WHERE a.title_key = ?`},
 		{&s.insArticle, `INSERT INTO articles (published, first_seen, updated, content_hash, guid, link,
@@ -159,13 +152,14 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
 			author = ?, summary = ?, content = ?, related_at = NULL WHERE id = ?`},
 		{&s.clearRelated, `UPDATE articles SET related_at = NULL WHERE id = ? AND related_at IS NOT NULL`},
-		{&s.insCarriage, `INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, content_hash)
-			VALUES (?, ?, ?, ?, ?, ?)`},
+		{&s.insCarriage, `INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&s.updCarriage, `UPDATE carriages SET content_hash = ? WHERE source_id = ? AND item_key = ?`},
 		{&s.insArticleTag, `INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)`},
 		{&s.tagID, `SELECT id FROM tags WHERE name = ?`},
 		{&s.insTag, `INSERT INTO tags (name) VALUES (?) RETURNING id`},
 		{&s.upsertState, upsertStateSQL},
+		{&s.articleTags, `SELECT tag_id FROM article_tags WHERE article_id = ?`},
 		{&s.bump, `UPDATE meta SET generation = generation + 1 WHERE id = 1`},
 	}
 	for _, p := range list {

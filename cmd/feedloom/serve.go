@@ -231,11 +231,19 @@ func reload(ctx context.Context, log *slog.Logger, path string, old *config.Conf
 	}
 	// Keep what needs a restart as it runs, so the swapped config tells the truth.
 	next.Listen, next.Database, next.LogLevel, next.LogFormat = old.Listen, old.Database, old.LogLevel, old.LogFormat
-	if err := p.apply(ctx, next); err != nil {
+	// The web settings are checked first: if the scheduler then refuses the
+	// config, the old web settings go back, so both run on one config.
+	if err := h.Apply(webSettings(next)); err != nil {
 		log.Error("reload failed, keeping the running config", "error", err)
 		return nil, false
 	}
-	h.Apply(webSettings(next))
+	if err := p.apply(ctx, next); err != nil {
+		log.Error("reload failed, keeping the running config", "error", err)
+		if err := h.Apply(webSettings(old)); err != nil {
+			log.Error("restore web settings", "error", err)
+		}
+		return nil, false
+	}
 	log.Info("config reloaded", "sources", len(next.Sources), "outputs", len(next.Outputs))
 	return next, true
 }

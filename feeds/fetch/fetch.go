@@ -49,8 +49,11 @@ type Options struct {
 	MaxBody               int64         // bytes after decompression
 	UserAgent             string
 	MaxRedirects          int
-	AllowPrivateRedirects bool              // let public sources redirect to private addresses (intranets)
-	Transport             http.RoundTripper // nil: the Fetcher's own keep-alive transport with the dial-time guard
+	AllowPrivateRedirects bool // let public sources redirect to private addresses (intranets)
+	// Transport, when set, replaces the Fetcher's own keep-alive transports
+	// (tests, proxies); redirects to private IP literals are still refused,
+	// but the dial-time check of resolved addresses is the own transport's.
+	Transport http.RoundTripper
 }
 
 // Fetcher fetches feeds. It is safe for concurrent use and shares one

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -33,14 +34,8 @@ var dataImage = regexp.MustCompile(`^image/(png|jpeg|gif|webp);base64,`)
 // http, https, mailto, or (checked again per element in finish) a data: image.
 func newPolicy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
-	p.AllowElements(
-		"p", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd",
-		"figure", "figcaption", "blockquote", "pre", "code", "kbd", "samp", "var",
-		"em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
-		"h1", "h2", "h3", "h4", "h5", "h6",
-		"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
-		"abbr", "cite", "q", "time",
-	)
+	p.AllowElements(elements...)
+	p.AllowElements("br", "hr", "img")
 	p.AllowAttrs("href", "title").OnElements("a")
 	p.AllowAttrs("src", "alt", "title").OnElements("img")
 	p.AllowAttrs("width", "height").Matching(regexp.MustCompile(`^[0-9]{1,5}$`)).OnElements("img")
@@ -52,7 +47,6 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("value").Matching(regexp.MustCompile(`^-?[0-9]{1,6}$`)).OnElements("li")
 	p.AllowAttrs("dir").Matching(regexp.MustCompile(`^(ltr|rtl|auto)$`)).Globally()
 	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,4}$`)).Globally()
-	p.AllowElements("a", "img")
 	p.RequireParseableURLs(true)
 	p.AllowRelativeURLs(true)
 	p.AllowURLSchemes("http", "https", "mailto")
@@ -82,18 +76,62 @@ func (n *Normalizer) HTML(raw, base string) string {
 // voidElements are written as "<x/>" and never pushed on the open stack.
 var voidElements = map[string]bool{"br": true, "hr": true, "img": true}
 
+// maxDepth bounds element nesting in the output. Deeper start tags are
+// dropped (their text stays): nothing a person writes nests deeper, XML
+// parsers of feed readers refuse documents that nest without end, and it
+// keeps finish linear in the input.
+const maxDepth = 64
+
+// elements are the non-void elements the policy allows, indexed so that sets
+// of them fit in a uint64. The void ones are voidElements.
+var elements = []string{
+	"a", "p", "ul", "ol", "li", "dl", "dt", "dd",
+	"figure", "figcaption", "blockquote", "pre", "code", "kbd", "samp", "var",
+	"em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
+	"h1", "h2", "h3", "h4", "h5", "h6",
+	"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+	"abbr", "cite", "q", "time",
+}
+
+// elementID maps an element name to its index in elements.
+var elementID = func() map[string]uint8 {
+	m := make(map[string]uint8, len(elements))
+	for i, e := range elements {
+		m[e] = uint8(i)
+	}
+	return m
+}()
+
+// set is a set of elements as a bit mask over elementID.
+func set(names ...string) uint64 {
+	var m uint64
+	for _, n := range names {
+		m |= 1 << elementID[n]
+	}
+	return m
+}
+
 // finish re-serialises sanitised HTML: it resolves and re-checks URLs per
-// element, sets rel on links, drops end tags that close nothing, caps the
-// output at max bytes on a token boundary and closes every open element.
-// It only writes tokens the sanitiser already let through, so cutting here
-// cannot let anything new in.
+// element, sets rel on links, closes elements an HTML parser would close
+// implicitly, drops end tags that close nothing and start tags nested
+// deeper than maxDepth, caps the output at max bytes on a token boundary and
+// closes every open element. It only writes tokens the sanitiser already
+// let through, so cutting here cannot let anything new in.
 func finish(s string, base *url.URL, max int) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	b.Grow(min(len(s)+len(s)/8, max))
-	var open []string
+	open := make([]uint8, 0, maxDepth)
 	closing := 0 // bytes needed to close everything open
 	fits := func(n int) bool { return b.Len()+n+closing <= max }
+	pop := func(n int) {
+		for range n {
+			name := elements[open[len(open)-1]]
+			open = open[:len(open)-1]
+			closing -= len(name) + 3
+			b.WriteString("</" + name + ">")
+		}
+	}
 loop:
 	for {
 		tt := z.Next()
@@ -103,16 +141,17 @@ loop:
 		case html.TextToken:
 			text := z.Text()
 			if !fits(escapedLen(text)) {
-				b.WriteString(escapedPrefix(string(text), max-b.Len()-closing))
+				b.WriteString(escapedPrefix(text, max-b.Len()-closing))
 				break loop
 			}
 			writeEscaped(&b, text)
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
-			if !fixAttrs(&tok, base) {
+			void := voidElements[tok.Data]
+			id, known := elementID[tok.Data]
+			if !void && (!known || len(open) >= maxDepth) || !fixAttrs(&tok, base) {
 				continue
 			}
-			void := voidElements[tok.Data]
 			t := startTag(tok, void)
 			end := len(tok.Data) + 3
 			if void {
@@ -121,34 +160,27 @@ loop:
 			if !fits(len(t) + end) {
 				break loop
 			}
-			for range implied(open, tok.Data) {
-				name := open[len(open)-1]
-				open = open[:len(open)-1]
-				closing -= len(name) + 3
-				b.WriteString("</" + name + ">")
-			}
+			pop(implied(open, tok.Data))
 			b.WriteString(t)
 			if !void {
-				open = append(open, tok.Data)
+				open = append(open, id)
 				closing += end
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			i := len(open) - 1
-			for i >= 0 && open[i] != string(name) {
-				i--
+			id, known := elementID[string(name)]
+			if !known {
+				continue
 			}
-			for i >= 0 && len(open) > i {
-				last := open[len(open)-1]
-				open = open[:len(open)-1]
-				closing -= len(last) + 3
-				b.WriteString("</" + last + ">")
+			for i := len(open) - 1; i >= 0; i-- {
+				if open[i] == id {
+					pop(len(open) - i)
+					break
+				}
 			}
 		}
 	}
-	for i := len(open) - 1; i >= 0; i-- {
-		b.WriteString("</" + open[i] + ">")
-	}
+	pop(len(open))
 	return b.String()
 }
 
@@ -156,16 +188,7 @@ loop:
 // would ("<li>a<li>b" is two items, not one inside the other), and which
 // open elements stop the search for it.
 type closeRule struct {
-	ends, stop map[string]bool
-}
-
-// set makes a name set.
-func set(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
+	ends, stop uint64
 }
 
 // Close rules: per start tag, and the one for open paragraphs, which every
@@ -181,13 +204,15 @@ var (
 		"thead": sectionRule, "tbody": sectionRule, "tfoot": sectionRule,
 	}
 	paraRule  = closeRule{set("p"), set("table", "td", "th", "caption")}
-	endsParas = set("p", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "figure", "figcaption",
-		"h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "table")
+	endsParas = map[string]bool{"p": true, "ul": true, "ol": true, "li": true, "dl": true,
+		"dt": true, "dd": true, "blockquote": true, "figure": true, "figcaption": true,
+		"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+		"hr": true, "pre": true, "table": true}
 )
 
 // implied returns how many open elements (from the top of the stack) a
 // start tag of name closes.
-func implied(open []string, name string) int {
+func implied(open []uint8, name string) int {
 	n := 0
 	if r, ok := closeRules[name]; ok {
 		n = r.depth(open)
@@ -200,12 +225,13 @@ func implied(open []string, name string) int {
 
 // depth is how many elements must be popped from open to close the
 // innermost element r ends, or 0 when a stop element comes first.
-func (r closeRule) depth(open []string) int {
+func (r closeRule) depth(open []uint8) int {
 	for i := len(open) - 1; i >= 0; i-- {
-		if r.ends[open[i]] {
+		bit := uint64(1) << open[i]
+		if r.ends&bit != 0 {
 			return len(open) - i
 		}
-		if r.stop[open[i]] {
+		if r.stop&bit != 0 {
 			return 0
 		}
 	}
@@ -240,17 +266,26 @@ func writeEscaped(b *strings.Builder, text []byte) {
 	b.Write(text[last:])
 }
 
-// escapedPrefix returns the escaped form of the longest rune prefix of text
-// whose escaped form fits in n bytes.
-func escapedPrefix(text string, n int) string {
-	var b strings.Builder
-	for _, r := range text {
-		e := html.EscapeString(string(r))
-		if b.Len()+len(e) > n {
+// escapedPrefix returns the escaped form of the longest prefix of text,
+// cut on a rune boundary, whose escaped form fits in n bytes.
+func escapedPrefix(text []byte, n int) string {
+	size, cut := 0, 0
+	for i, c := range text {
+		if utf8.RuneStart(c) {
+			cut = i // text[:i] fits
+		}
+		if e := htmlEscapes[c]; e != "" {
+			size += len(e)
+		} else {
+			size++
+		}
+		if size > n {
+			text = text[:cut]
 			break
 		}
-		b.WriteString(e)
 	}
+	var b strings.Builder
+	writeEscaped(&b, text)
 	return b.String()
 }
 

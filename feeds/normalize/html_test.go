@@ -161,7 +161,9 @@ func TestHTMLKeeps(t *testing.T) {
 
 func TestHTMLCap(t *testing.T) {
 	n := normalize.New()
-	huge := "<div><p>" + strings.Repeat("<b>bold</b> and <i>text &amp; more</i> ", 20<<20/40) + "</p></div>"
+	// Twice MaxRawHTMLBytes: cut before sanitising, then again after it.
+	// (TestArticleCaps feeds a 20 MB element.)
+	huge := "<div><p>" + strings.Repeat("<b>bold</b> and <i>text &amp; more</i> ", 2*normalize.MaxRawHTMLBytes/40) + "</p></div>"
 	got := n.HTML(huge, "")
 	if len(got) > normalize.MaxHTMLBytes {
 		t.Fatalf("len = %d, want <= %d", len(got), normalize.MaxHTMLBytes)

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -178,7 +179,9 @@ func isASCII(s string) bool {
 }
 
 // cleanQuery drops tracking parameters and empty pairs from a raw query,
-// keeping the others byte for byte and in order.
+// keeping the others in order, byte for byte but for characters a URI may
+// not hold raw (spaces, controls, non-ASCII, quotes, …), which are
+// percent-encoded.
 func cleanQuery(raw string) string {
 	if raw == "" {
 		return ""
@@ -198,7 +201,15 @@ func cleanQuery(raw string) string {
 		if b.Len() > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(part)
+		for i := 0; i < len(part); i++ {
+			// Escape what a URI may not hold raw, so that the canonical
+			// form is one string whatever the feed wrote.
+			if c := part[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+				b.WriteString(fmt.Sprintf("%%%02X", c))
+				continue
+			}
+			b.WriteByte(part[i])
+		}
 	}
 	return b.String()
 }

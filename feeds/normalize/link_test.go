@@ -27,6 +27,7 @@ func TestLink(t *testing.T) {
 		{"empty pairs", "https://example.com/a?&&x=1&&", "https://example.com/a?x=1"},
 		{"empty query", "https://example.com/a?", "https://example.com/a"},
 		{"encoded key", "https://example.com/a?utm%5Fsource=x&q=a%20b", "https://example.com/a?q=a%20b"},
+		{"raw space in query escaped", "https://example.com/a?q=a b&r=ü", "https://example.com/a?q=a%20b&r=%C3%BC"},
 		{"ref kept", "https://example.com/a?ref=home", "https://example.com/a?ref=home"},
 		{"dot segments", "https://example.com/a/./b/../c", "https://example.com/a/c"},
 		{"dot segments trailing slash", "https://example.com/a/b/../", "https://example.com/a/"},

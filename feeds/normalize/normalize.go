@@ -20,12 +20,12 @@ import (
 
 // Date bounds. A date later than now+FutureSkew is a clock or time-zone
 // error on the origin (or an attempt to stay on top of every list) and is
-// replaced; a date before MinDate is an epoch-zero or two-digit-year bug
-// (the web, and so every feed, is younger than 1990).
-const FutureSkew = 10 * time.Minute
-
-// MinDate is the earliest publication date believed; see FutureSkew.
-var MinDate = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+// replaced; a date before 1 January of MinYear (UTC) is an epoch-zero or
+// two-digit-year bug (the web, and so every feed, is younger than 1990).
+const (
+	FutureSkew = 10 * time.Minute
+	MinYear    = 1990
+)
 
 // Normalizer holds the sanitising policy, which is costly to build, so it is
 // built once. It is safe for concurrent use.
@@ -42,7 +42,7 @@ func New() *Normalizer {
 // ID, ItemKey, Tags and Sources, which the store, ItemKeys and the tagger own.
 //
 // Dates: Published is the item's published date when sane (not before
-// MinDate, not after now+FutureSkew), else its updated date when sane, else
+// MinYear, not after now+FutureSkew), else its updated date when sane, else
 // now (first seen). Updated is the item's updated date when sane and not
 // before Published, else Published. FirstSeen is now. All are UTC.
 func (n *Normalizer) Article(it feeds.Item, now time.Time) feeds.Article {
@@ -81,7 +81,7 @@ func fallbackTitle(a feeds.Article) string {
 
 // sane reports whether t is a believable publication date at now.
 func sane(t, now time.Time) bool {
-	return !t.IsZero() && !t.Before(MinDate) && !t.After(now.Add(FutureSkew))
+	return !t.IsZero() && t.UTC().Year() >= MinYear && !t.After(now.Add(FutureSkew))
 }
 
 // dates picks Published and Updated as Article documents.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"mime"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -263,25 +262,16 @@ func dropCharRefs(data []byte) []byte {
 		if j < 0 {
 			break
 		}
-		i += j
-		k := bytes.IndexByte(data[i:min(len(data), i+16)], ';')
-		if k < 0 {
-			i += 2
+		i += j + 2
+		v, n, ok := charRef(data[i:])
+		if !ok {
 			continue
 		}
-		ref := string(data[i+2 : i+k])
-		var v uint64
-		var err error
-		if strings.HasPrefix(ref, "x") {
-			v, err = strconv.ParseUint(ref[1:], 16, 32)
-		} else {
-			v, err = strconv.ParseUint(ref, 10, 32)
+		if !xmlChar(v) {
+			out = append(out, data[last:i-2]...)
+			last = i + n
 		}
-		if err == nil && !xmlChar(rune(v)) || err != nil && isRangeErr(err) {
-			out = append(out, data[last:i]...)
-			last = i + k + 1
-		}
-		i += k + 1
+		i += n
 	}
 	if out == nil {
 		return data
@@ -289,9 +279,44 @@ func dropCharRefs(data []byte) []byte {
 	return append(out, data[last:]...)
 }
 
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
+// charRef reads the rest of a character reference after "&#": "65;" or
+// "x41;". It returns the character (-1 when out of range), the bytes read
+// including ';', and whether it was a reference at all.
+func charRef(b []byte) (rune, int, bool) {
+	base, k := uint64(10), 0
+	if len(b) > 0 && b[0] == 'x' {
+		base, k = 16, 1
+	}
+	start := k
+	var v uint64
+	for ; k < len(b); k++ {
+		d, ok := digit(b[k], base)
+		if !ok {
+			break
+		}
+		if v <= 0x10FFFF {
+			v = v*base + d
+		}
+	}
+	if k == start || k >= len(b) || b[k] != ';' {
+		return 0, 0, false
+	}
+	if v > 0x10FFFF {
+		return -1, k + 1, true
+	}
+	return rune(v), k + 1, true
+}
+
+func digit(c byte, base uint64) (uint64, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return uint64(c - '0'), true
+	case base == 16 && c >= 'a' && c <= 'f':
+		return uint64(c-'a') + 10, true
+	case base == 16 && c >= 'A' && c <= 'F':
+		return uint64(c-'A') + 10, true
+	}
+	return 0, false
 }
 
 // xmlChar is XML 1.0's Char production.

@@ -92,13 +92,6 @@ func (c *cache) evict(valid func(*doc) bool) {
 	}
 }
 
-// len is the number of cached documents (for tests through metrics).
-func (c *cache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
-
 // flight makes concurrent misses for the same key render once: the first
 // caller renders, the others wait for its result (or for their own context
 // to end). A tiny version of golang.org/x/sync/singleflight, which is not a

@@ -19,6 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// *storage.DB is the store web is written for.
+var _ web.Store = (*storage.DB)(nil)
+
 // t0 is the fixed clock of the fixtures.
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 

@@ -16,6 +16,7 @@ import (
 // fields (title, author, tag, source title, link) never reach a feed or a
 // page as markup or as a live link.
 func TestHostileContent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	hostileID := f.ids["hostile"]
 	tagPath := "/tags/" + url.PathEscape(hostileTag)

@@ -2,13 +2,11 @@ package web_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ const (
 )
 
 func TestRoutes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		name, path string
@@ -89,6 +88,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestMethods(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 		t.Run(m, func(t *testing.T) {
@@ -119,6 +119,7 @@ func TestMethods(t *testing.T) {
 }
 
 func TestConditionalGet(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const p = "/feeds/middle-east.atom"
 	first := f.get(t, p, 200)
@@ -166,6 +167,7 @@ func TestConditionalGet(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, p := range []string{"/feeds/all.atom", "/feeds/all.rss", "/feeds/all.json", "/", "/tags/world", "/sources.json"} {
 		t.Run(p, func(t *testing.T) {
@@ -201,6 +203,7 @@ func TestGzip(t *testing.T) {
 // invalidates every cached document, but a re-render of a feed whose content
 // did not change gives the same bytes and ETag; a matching article changes it.
 func TestETagFollowsContent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	const p = "/feeds/middle-east.json"
 	first := f.get(t, p, 200)
@@ -235,6 +238,7 @@ func TestETagFollowsContent(t *testing.T) {
 }
 
 func TestPathTricks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	long := strings.Repeat("a", 300)
 	tests := []struct {
@@ -276,6 +280,7 @@ func TestPathTricks(t *testing.T) {
 // TestOversizedHeader: NewServer caps request headers; beyond the cap the
 // server answers 431 before the handler runs.
 func TestOversizedHeader(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
 	if err != nil {
@@ -303,6 +308,7 @@ func TestOversizedHeader(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	t.Run("scheduler", func(t *testing.T) {
 		f := newFixture(t)
 		f.get(t, "/healthz", 200)
@@ -332,6 +338,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.get(t, "/feeds/all.atom", 200)
 	f.get(t, "/feeds/nope.atom", 404)
@@ -356,6 +363,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.get(t, "/feeds/energy.atom", 404)
 	index := f.get(t, "/", 200)
@@ -385,52 +393,4 @@ func TestApply(t *testing.T) {
 		}
 	}
 	f.get(t, "/feeds/energy.atom", 200) // the good settings stayed
-}
-
-// TestConcurrentPolls: 64 clients poll one feed at once; the feed is
-// rendered once (one query), every answer is the same document.
-func TestConcurrentPolls(t *testing.T) {
-	f := newFixture(t)
-	const clients, polls = 64, 20
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	etags := make(chan string, clients*polls)
-	start := make(chan struct{})
-	for range clients {
-		wg.Go(func() {
-			<-start
-			for range polls {
-				req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, f.srv.URL+"/feeds/middle-east.atom", nil)
-				req.Header.Set("Accept-Encoding", "gzip")
-				resp, err := f.client.Do(req)
-				if err != nil {
-					errs <- err
-					return
-				}
-				_ = resp.Body.Close()
-				if resp.StatusCode != 200 {
-					errs <- fmt.Errorf("status %d", resp.StatusCode)
-					return
-				}
-				etags <- resp.Header.Get("ETag")
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	close(etags)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for e := range etags {
-		seen[e] = true
-	}
-	if len(seen) != 1 {
-		t.Errorf("%d different ETags for one unchanged feed", len(seen))
-	}
-	if n := f.store.articles.Load(); n != 1 {
-		t.Errorf("%d renders for %d concurrent polls, want 1", n, clients*polls)
-	}
 }

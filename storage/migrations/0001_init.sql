@@ -2,8 +2,8 @@
 -- NULL where a time is unknown. Small columns come first in each row so that
 -- reading them never walks a large text's overflow pages.
 
--- One row: a generation counter bumped by the triggers below (and once per
--- Ingest), so a process can notice another process's writes, and the article
+-- One row: a generation counter bumped by every write transaction, so a
+-- process can notice another process's writes (Watch), and the article
 -- count, so the query planner in Articles knows N without a scan.
 CREATE TABLE meta (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
@@ -64,6 +64,7 @@ CREATE TABLE carriages (
     article_id   INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     published    INTEGER NOT NULL,
     first_seen   INTEGER NOT NULL,
+    creator      INTEGER NOT NULL DEFAULT 0,  -- 1: this carriage brought the article in
     content_hash TEXT    NOT NULL DEFAULT '', -- what this source sent last time
     PRIMARY KEY (source_id, item_key)
 ) STRICT, WITHOUT ROWID;
@@ -102,23 +103,12 @@ CREATE TABLE related (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX related_related ON related (related_id);
 
--- Generation triggers: every write path of package storage touches articles
--- or sources (Ingest also bumps meta itself, once per transaction).
+-- The article count, for the planner in Articles and for Stats. (The
+-- generation counter is bumped once per write transaction by the code, which
+-- all writes go through; a trigger per row would cost more for the same news.)
 CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-    UPDATE meta SET generation = generation + 1, articles = articles + 1 WHERE id = 1;
+    UPDATE meta SET articles = articles + 1 WHERE id = 1;
 END;
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-    UPDATE meta SET generation = generation + 1, articles = articles - 1 WHERE id = 1;
-END;
-CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
-    UPDATE meta SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER sources_ai AFTER INSERT ON sources BEGIN
-    UPDATE meta SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER sources_au AFTER UPDATE ON sources BEGIN
-    UPDATE meta SET generation = generation + 1 WHERE id = 1;
-END;
-CREATE TRIGGER sources_ad AFTER DELETE ON sources BEGIN
-    UPDATE meta SET generation = generation + 1 WHERE id = 1;
+    UPDATE meta SET articles = articles - 1 WHERE id = 1;
 END;

@@ -1,0 +1,214 @@
+package storage_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/storage"
+)
+
+// step is one fetched feed in a dedupe scenario.
+type step struct {
+	source string
+	arts   []feeds.Article
+	want   feeds.IngestResult // Changed is checked by length only
+}
+
+func TestIngestDedupe(t *testing.T) {
+	const story = "Rebels seize key town in northern Syria"
+	tests := []struct {
+		name  string
+		steps []step
+		// rows: the Sources of every stored article, in any order
+		rows [][]string
+	}{
+		{
+			name: "same story in three feeds, one outside 48h",
+			steps: []step{
+				{"wire", []feeds.Article{art("wire-1", "https://news.example/syria/town", story, t0, "h1")}, feeds.IngestResult{New: 1}},
+				// tracking parameters already stripped by the caller: same Link, other guid and title
+				{"paper", []feeds.Article{art("paper-9", "https://news.example/syria/town", "Town falls to rebels", t0.Add(time.Hour), "h2")}, feeds.IngestResult{Duplicate: 1}},
+				// re-titled copy (same TitleKey), other link, inside 48h
+				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", "Rebels Seize Key Town in Northern Syria!", t0.Add(47*time.Hour), "h3")}, feeds.IngestResult{Duplicate: 1}},
+				// same title, other link, outside 48h: a new story
+				{"late", []feeds.Article{art("late-1", "https://late.example/a", story, t0.Add(49*time.Hour), "h4")}, feeds.IngestResult{New: 1}},
+			},
+			rows: [][]string{{"wire", "paper", "blog"}, {"late"}},
+		},
+		{
+			name: "short titles never merge by title",
+			steps: []step{
+				{"a", []feeds.Article{art("a1", "https://a.example/live", "Live updates", t0, "h")}, feeds.IngestResult{New: 1}},
+				{"b", []feeds.Article{art("b1", "https://b.example/live", "Live updates", t0.Add(time.Hour), "h")}, feeds.IngestResult{New: 1}},
+			},
+			rows: [][]string{{"a"}, {"b"}},
+		},
+		{
+			name: "title a source reuses in one batch never merges",
+			steps: []step{
+				{"a", []feeds.Article{
+					art("a1", "https://a.example/brief/1", "Morning briefing what you need", t0, "h1"),
+					art("a2", "https://a.example/brief/2", "Morning briefing what you need", t0.Add(time.Hour), "h2"),
+				}, feeds.IngestResult{New: 2}},
+				{"b", []feeds.Article{art("b1", "https://b.example/brief", "Morning briefing what you need", t0.Add(2*time.Hour), "h3")}, feeds.IngestResult{New: 1}},
+			},
+			rows: [][]string{{"a"}, {"a"}, {"b"}},
+		},
+		{
+			name: "title a source already carried for another item",
+			steps: []step{
+				{"a", []feeds.Article{art("a1", "https://a.example/brief/1", "Evening report from the desk", t0, "h1")}, feeds.IngestResult{New: 1}},
+				{"a", []feeds.Article{art("a2", "https://a.example/brief/2", "Evening report from the desk", t0.Add(time.Hour), "h2")}, feeds.IngestResult{New: 1}},
+			},
+			rows: [][]string{{"a"}, {"a"}},
+		},
+		{
+			name: "edited item updates one row",
+			steps: []step{
+				{"a", []feeds.Article{art("a1", "https://a.example/1", story, t0, "v1")}, feeds.IngestResult{New: 1}},
+				{"a", []feeds.Article{art("a1", "https://a.example/1", story+" updated", t0, "v2")}, feeds.IngestResult{Updated: 1}},
+				{"a", []feeds.Article{art("a1", "https://a.example/1", story+" updated", t0, "v2")}, feeds.IngestResult{Duplicate: 1}},
+			},
+			rows: [][]string{{"a"}},
+		},
+		{
+			name: "two copies of one story do not overwrite each other",
+			steps: []step{
+				{"a", []feeds.Article{art("a1", "https://x.example/1", story, t0, "ha")}, feeds.IngestResult{New: 1}},
+				{"b", []feeds.Article{art("b1", "https://x.example/1", story, t0, "hb")}, feeds.IngestResult{Duplicate: 1}},
+				{"a", []feeds.Article{art("a1", "https://x.example/1", story, t0, "ha")}, feeds.IngestResult{Duplicate: 1}},
+				{"b", []feeds.Article{art("b1", "https://x.example/1", story, t0, "hb")}, feeds.IngestResult{Duplicate: 1}},
+			},
+			rows: [][]string{{"a", "b"}},
+		},
+		{
+			name: "whole feed again is all duplicates",
+			steps: []step{
+				{"a", []feeds.Article{art("1", "https://a.example/1", "First story of the day", t0, "h"), art("2", "https://a.example/2", "Second story of the day", t0, "h")}, feeds.IngestResult{New: 2}},
+				{"a", []feeds.Article{art("1", "https://a.example/1", "First story of the day", t0, "h"), art("2", "https://a.example/2", "Second story of the day", t0, "h")}, feeds.IngestResult{Duplicate: 2}},
+			},
+			rows: [][]string{{"a"}, {"a"}},
+		},
+		{
+			name: "same link twice in one batch",
+			steps: []step{
+				{"a", []feeds.Article{art("1", "https://a.example/1", "First story of the day", t0, "h"), art("2", "https://a.example/1", "Other headline same page", t0, "h")}, feeds.IngestResult{New: 1, Duplicate: 1}},
+			},
+			rows: [][]string{{"a"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, _ := openDB(t)
+			for i, s := range tc.steps {
+				got := ingest(t, db, s.source, t0.Add(time.Duration(i)*time.Minute), s.arts...)
+				if got.New != s.want.New || got.Updated != s.want.Updated || got.Duplicate != s.want.Duplicate {
+					t.Errorf("step %d (%s): got %+v, want %+v", i, s.source, got, s.want)
+				}
+				if wantChanged := s.want.New + s.want.Updated; len(got.Changed) != wantChanged {
+					t.Errorf("step %d: Changed = %v, want %d ids", i, got.Changed, wantChanged)
+				}
+			}
+			arts := allArticles(t, db)
+			if len(arts) != len(tc.rows) {
+				t.Fatalf("stored %d articles, want %d: %+v", len(arts), len(tc.rows), arts)
+			}
+			var got, want []string
+			for _, a := range arts {
+				got = append(got, strings.Join(a.Sources, ","))
+			}
+			for _, r := range tc.rows {
+				want = append(want, strings.Join(r, ","))
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("article sources = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestIngestDetails(t *testing.T) {
+	ctx := context.Background()
+	t.Run("tags merge and mark related pending", func(t *testing.T) {
+		db, _ := openDB(t)
+		res := ingest(t, db, "a", t0, art("1", "https://x.example/1", "Oil pipeline attack in Iraq", t0, "h", "iraq", "oil"))
+		id := res.Changed[0]
+		saveRelated(t, db, map[int64][]feeds.RelatedPost{id: nil})
+		res = ingest(t, db, "b", t0, art("9", "https://x.example/1", "Oil pipeline attack in Iraq", t0, "h2", "oil", "security"))
+		if res.Duplicate != 1 || !slices.Equal(res.Changed, []int64{id}) {
+			t.Errorf("tag growth: %+v, want Duplicate 1 and Changed [%d]", res, id)
+		}
+		a, err := db.Article(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(a.Tags, []string{"iraq", "oil", "security"}) || !slices.Equal(a.Sources, []string{"a", "b"}) {
+			t.Errorf("article = tags %v sources %v", a.Tags, a.Sources)
+		}
+		pending, err := db.PendingRelated(ctx)
+		if err != nil || !slices.Equal(pending, []int64{id}) {
+			t.Errorf("PendingRelated = %v, %v; want [%d]", pending, err, id)
+		}
+	})
+	t.Run("edited item keeps id and published, updates text", func(t *testing.T) {
+		db, _ := openDB(t)
+		res := ingest(t, db, "a", t0, art("1", "https://x.example/1", "Old headline for the story", t0, "v1"))
+		id := res.Changed[0]
+		edit := art("1", "https://x.example/1", "New headline for the story", t0.Add(time.Hour), "v2")
+		edit.Updated = t0.Add(2 * time.Hour)
+		res = ingest(t, db, "a", t0.Add(3*time.Hour), edit)
+		if !slices.Equal(res.Changed, []int64{id}) || res.Updated != 1 {
+			t.Fatalf("edit: %+v", res)
+		}
+		a, err := db.Article(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != "New headline for the story" || a.ContentHash != "v2" || !a.Updated.Equal(edit.Updated) || !a.Published.Equal(t0) || !a.FirstSeen.Equal(t0) {
+			t.Errorf("after edit: %+v", a)
+		}
+	})
+	t.Run("fetch state saved with the batch", func(t *testing.T) {
+		db, _ := openDB(t)
+		st := feeds.SourceState{Name: "a", URL: "https://a.example/rss", ETag: `"e"`, LastStatus: 200, ItemCount: 1, LastSuccess: t0}
+		if _, err := db.Ingest(ctx, "a", st, []feeds.Article{art("1", "", "A story with no link at all", time.Time{}, "h")}, t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SourceState(ctx, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ETag != `"e"` || got.ItemCount != 1 || got.ArticleCount != 1 || !got.LastSuccess.Equal(t0) {
+			t.Errorf("state = %+v", got)
+		}
+		if a := allArticles(t, db); len(a) != 1 || !a[0].Published.Equal(t0) {
+			t.Errorf("missing published should default to now: %+v", a)
+		}
+	})
+	t.Run("failed ingest stores nothing", func(t *testing.T) {
+		db, _ := openDB(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := db.Ingest(cctx, "a", feeds.SourceState{}, []feeds.Article{art("1", "https://a.example/1", "Never stored story here", t0, "h", "x")}, t0); err == nil {
+			t.Fatal("Ingest with a cancelled context succeeded")
+		}
+		if n := len(allArticles(t, db)); n != 0 {
+			t.Errorf("%d articles after a failed ingest", n)
+		}
+		// the tag cache must not remember tags of the rolled-back transaction
+		ingest(t, db, "a", t0, art("1", "https://a.example/1", "Stored story this time", t0, "h", "x"))
+	})
+}
+
+func saveRelated(t testing.TB, db *storage.DB, lists map[int64][]feeds.RelatedPost) {
+	t.Helper()
+	if err := db.SaveRelated(context.Background(), lists); err != nil {
+		t.Fatalf("SaveRelated: %v", err)
+	}
+}
