@@ -37,7 +37,7 @@ const basePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 
 // writerPragmas apply to the write connection only: auto_vacuum (a no-op
 // once the file has tables),
-const writerPragmas = "&_pragma=auto_vacuum(INCREMENTAL)&_pragma=wal_autocheckpoint(10000)"
+const writerPragmas = "&_pragma=auto_vacuum(INCREMENTAL)&_pragma=wal_autocheckpoint(0)"
 
 // DB is feedloom's store. It is safe for concurrent use.
 type DB struct {

@@ -181,3 +181,35 @@ func TestHTMLCap(t *testing.T) {
 		t.Error(why)
 	}
 }
+
+func TestHTMLHostileNesting(t *testing.T) {
+	n := normalize.New()
+	tests := []struct{ name, in string }{
+		{"deep inline then stray ends", strings.Repeat("<b>", 100000) + "x" + strings.Repeat("</i>", 100000)},
+		{"deep lists", strings.Repeat("<ul><li>", 100000) + "x"},
+		{"paragraphs in deep inline", strings.Repeat("<em>", 60) + strings.Repeat("<p>x", 50000)},
+		{"only angle brackets", strings.Repeat("<", 500000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := n.HTML(tt.in, "")
+			if why := unsafeHTML(got); why != "" {
+				t.Fatal(why)
+			}
+			z := html.NewTokenizer(strings.NewReader(got))
+			depth, deepest := 0, 0
+			for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+				switch tt {
+				case html.StartTagToken:
+					depth++
+					deepest = max(deepest, depth)
+				case html.EndTagToken:
+					depth--
+				}
+			}
+			if depth != 0 || deepest > 64 {
+				t.Errorf("depth at end %d, deepest %d; want 0 and <= 64", depth, deepest)
+			}
+		})
+	}
+}

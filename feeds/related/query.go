@@ -190,10 +190,12 @@ func (ix *Index) nearDupAny(s int32, taken []cand) bool {
 
 // NearDuplicate reports whether two titleKeys are near-identical, so only
 // the better scored of the two may appear in one list: the same key, or,
-// when both have at least 3 distinct words, a Jaccard index of at least 0.7
+// when both have at least 3 distinct words, a Jaccard index of at least 3/4
 // between their word sets. Word sets are kept as 128-bit signatures (each
 // word sets one bit) to save memory; a collision can only make two titles
-// look slightly more alike, and 0.7 needs most words shared.
+// look slightly more alike. "Talks open in Geneva" and "talks collapse in
+// Geneva" (5 of 7 words) are different news; "oil prices surge after OPEC cuts
+// output" and "... as OPEC cuts output" (6 of 8) are the same.
 func NearDuplicate(a, b string) bool {
 	x := art{title: titleHash(a)}
 	x.sig, x.nWords = titleSig(a)
@@ -211,7 +213,7 @@ func nearDup(a, b *art) bool {
 	}
 	in := bits.OnesCount64(a.sig[0]&b.sig[0]) + bits.OnesCount64(a.sig[1]&b.sig[1])
 	un := bits.OnesCount64(a.sig[0]|b.sig[0]) + bits.OnesCount64(a.sig[1]|b.sig[1])
-	return 10*in >= 7*un
+	return 4*in >= 3*un
 }
 
 // fnv64 is FNV-1a, spelled out so hashing a key allocates nothing and is
