@@ -233,9 +233,12 @@ func (sc *Scheduler) fail(ctx context.Context, st feeds.SourceState, res Result,
 func (sc *Scheduler) record(res Result) {
 	attrs := []any{"source", res.Source, "status", res.Status, "new", res.New, "updated", res.Updated,
 		"duplicate", res.Duplicate, "bytes", res.Bytes, "duration", res.Duration.Round(time.Millisecond)}
-	if res.Err != nil {
+	switch {
+	case errors.Is(res.Err, context.Canceled):
+		sc.log.Info("fetch cancelled", attrs...) // shutdown or the caller gave up: not the origin's fault
+	case res.Err != nil:
 		sc.log.Warn("fetch", append(attrs, "error", res.Err)...)
-	} else {
+	default:
 		sc.log.Info("fetch", attrs...)
 	}
 	outcome := strconv.Itoa(res.Status)

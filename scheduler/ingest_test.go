@@ -79,6 +79,7 @@ func TestCorpus(t *testing.T) {
 		st := e.state(s.Name)
 		if r.Err != nil {
 			failed++
+			t.Logf("%s: %v", s.Name, r.Err)
 			if st.LastError == "" || st.Failures != 1 {
 				t.Errorf("%s failed (%v) but its state says error %q, failures %d", s.Name, r.Err, st.LastError, st.Failures)
 			}
@@ -92,7 +93,6 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s: %d items parsed, but new+updated+duplicate = %d", s.Name, st.ItemCount, r.New+r.Updated+r.Duplicate)
 		}
 	}
-	for _, r := range res { t.Logf("dur %v %s", r.Duration, r.Source) }
 	t.Logf("corpus: %d ingested, %d failed with an error on the source", ok, failed)
 	if ok < len(sources)/2 {
 		t.Errorf("only %d of %d corpus feeds ingested", ok, len(sources))

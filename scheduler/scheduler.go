@@ -228,6 +228,9 @@ func (sc *Scheduler) prepare(s Settings) (*settings, error) {
 	if set.Fetcher == nil {
 		set.Fetcher = sc.fetcher
 	}
+	if cur := sc.cur.Load(); set.Fetcher == nil && cur != nil {
+		set.Fetcher = cur.Fetcher
+	}
 	if set.Tagger == nil {
 		t, err := tag.New(nil, nil)
 		if err != nil {

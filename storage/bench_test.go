@@ -14,9 +14,12 @@ import (
 )
 
 // bulkFeed returns n articles of feed f with about size bytes of HTML each,
-// 3-6 tags from a pool of 400, deterministic.
+// deterministic. Tags as feeds have them: two the source gives every item
+// ("world" and one of 20 regions) and 2-4 categories drawn Zipf-like from a
+// pool of 2,000.
 func bulkFeed(f, n, size int) []feeds.Article {
 	rng := rand.New(rand.NewPCG(uint64(f), 7))
+	zipf := rand.NewZipf(rng, 1.1, 4, 1999)
 	words := []string{"government", "attack", "oil", "election", "minister", "border", "talks", "market", "storm", "court"}
 	arts := make([]feeds.Article, n)
 	for i := range arts {
@@ -30,9 +33,9 @@ func bulkFeed(f, n, size int) []feeds.Article {
 			b.WriteString("</p>")
 		}
 		k := fmt.Sprintf("f%d-item-%d", f, i)
-		var tags []string
-		for range 3 + rng.IntN(4) {
-			tags = append(tags, fmt.Sprintf("tag-%d", rng.IntN(400)))
+		tags := []string{"world", fmt.Sprintf("region-%d", f%20)}
+		for range 2 + rng.IntN(3) {
+			tags = append(tags, fmt.Sprintf("tag-%d", zipf.Uint64()))
 		}
 		title := fmt.Sprintf("%s %s %s report %d %d", words[rng.IntN(10)], words[rng.IntN(10)], words[rng.IntN(10)], f, i)
 		arts[i] = art(k, "https://bench.example/"+k, title, t0.Add(-time.Duration(rng.IntN(1000))*time.Minute), fmt.Sprint("h", f, i), tags...)
