@@ -280,6 +280,7 @@ func (sc *Scheduler) Apply(ctx context.Context, s Settings) error {
 	old := sc.cur.Swap(set)
 	sc.pool.setLimits(set.Concurrency, set.PerHost)
 	sc.reschedule(set)
+	sc.fetchNewSources(old, set)
 	for name := range old.byName {
 		if _, ok := set.byName[name]; !ok {
 			sc.metrics.forget(name)
@@ -289,6 +290,27 @@ func (sc *Scheduler) Apply(ctx context.Context, s Settings) error {
 	sc.log.Info("scheduler settings applied", "sources", len(set.Sources),
 		"concurrency", set.Concurrency, "per_host", set.PerHost)
 	return nil
+}
+
+// fetchNewSources fetches, right away, the sources a reload added or
+// pointed at a new URL, when Run is running with OnStart: an admin who adds
+// a feed expects to see it without waiting for its first cron tick.
+func (sc *Scheduler) fetchNewSources(old, set *settings) {
+	if !sc.onStart {
+		return
+	}
+	sc.cronMu.Lock()
+	jobCtx := sc.jobCtx
+	sc.cronMu.Unlock()
+	if jobCtx == nil {
+		return
+	}
+	for _, src := range set.Sources {
+		if prev, ok := old.byName[src.Name]; ok && prev.URL == src.URL {
+			continue
+		}
+		sc.spawn(func() { sc.tick(jobCtx, src.Name) })
+	}
 }
 
 // Running reports whether Run is scheduling, for /healthz.

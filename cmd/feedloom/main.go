@@ -146,11 +146,32 @@ func (c *command) usage(w io.Writer, fs *flag.FlagSet) {
 
 // parse parses a command's flags; it returns ok=false with the exit status
 // to use when the command should not go on (help asked, or a usage error).
+//
+// Flags may come before, between or after the positional arguments
+// (`feedloom opml export -config x.yaml`), as admins type them; "--" ends
+// the flags.
 func parse(fs *flag.FlagSet, args []string) (ok bool, status int) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return false, exitOK
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return false, exitOK
+			}
+			return false, exitUsage
 		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Re-parse the positional arguments alone so fs.Args() returns them.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
 		return false, exitUsage
 	}
 	return true, 0
