@@ -247,7 +247,7 @@ func TestArticleReads(t *testing.T) {
 // fixed seed.
 func TestArticlesFilterRandom(t *testing.T) {
 	db, _ := openDB(t)
-	all := corpus(t, db, 200)
+	all := corpus(t, db, 120)
 	rng := rand.New(rand.NewPCG(1, 2))
 	tags := []string{"common", "rare", "syria", "iraq", "sport", "nope"}
 	pick := func() []string {

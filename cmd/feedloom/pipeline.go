@@ -65,11 +65,11 @@ func schedulerSettings(cfg *config.Config, ver string) (scheduler.Settings, erro
 		AllowPrivateRedirects: cfg.Fetch.AllowPrivateRedirects,
 	})
 	return scheduler.Settings{
-		Sources:      cfg.Sources,
-		Tagger:       tagger,
-		Fetcher:      fetcher,
-		Concurrency:  cfg.Fetch.Concurrency,
-		PerHost:      cfg.Fetch.PerHost,
+		Sources:     cfg.Sources,
+		Tagger:      tagger,
+		Fetcher:     fetcher,
+		Concurrency: cfg.Fetch.Concurrency,
+		PerHost:     cfg.Fetch.PerHost,
 		Retention:   scheduler.Retention{MaxAge: cfg.Retention.MaxAge, MaxPerSource: cfg.Retention.MaxPerSource},
 	}, nil
 }
