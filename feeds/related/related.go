@@ -334,8 +334,8 @@ func (ix *Index) tagsOf(a *art) []uint32 {
 }
 
 func (ix *Index) listOf(s int32) []int32 {
-	L := int32(ix.o.Limit)
-	return ix.lists[s*L : s*L+int32(ix.arts[s].nList)]
+	i := int(s) * ix.o.Limit
+	return ix.lists[i : i+int(ix.arts[s].nList)]
 }
 
 // alloc returns a free slot, growing the per-slot slices when needed.
