@@ -58,8 +58,13 @@
 // Articles live in a dense slot slice found through a map[int64]int32; tags
 // are interned to uint32 ids; posting lists hold slots sorted by publication
 // time so a query walks only the window; each article keeps its current list
-// as Limit slots plus the score of its last entry. About 150 MB at a million
-// articles with 5–8 tags each (see RunBench).
+// as Limit slots plus the score of its last entry. Measured (RunBench): 174
+// MB of heap at a million articles with 5–8 tags each, 50k distinct tags.
+//
+// # Loading
+//
+// Bulk load with Put for every article, then Rebuild (parallel); a Refresh
+// after a bulk Put would treat every article as a newcomer.
 package related
 
 import (
