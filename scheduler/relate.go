@@ -47,33 +47,23 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pending related lists: %w", err)
 	}
-	// Rebuild computes every list in memory (the index needs them to
-	// maintain lists incrementally); only those that involve a pending
-	// article are written: its own, and those it now belongs in. The other
-	// stored lists are sound already, and rewriting a million of them at
-	// every start would cost more than it brings.
-	isPending := make(map[int64]bool, len(pending))
-	for _, id := range pending {
-		isPending[id] = true
-	}
-	save := map[int64][]feeds.RelatedPost{}
-	err = sc.index.Rebuild(func(id int64, posts []feeds.RelatedPost) error {
-		if isPending[id] || slices.ContainsFunc(posts, func(p feeds.RelatedPost) bool { return isPending[p.ArticleID] }) {
-			save[id] = posts
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("build related index: %w", err)
-	}
-	ids := slices.Sorted(maps.Keys(save))
-	for chunk := range slices.Chunk(ids, pendingChunk) {
-		part := make(map[int64][]feeds.RelatedPost, len(chunk))
-		for _, id := range chunk {
-			part[id] = save[id]
-		}
-		if err := sc.store.SaveRelated(ctx, part); err != nil {
-			return fmt.Errorf("save pending related lists: %w", err)
+	// The stored lists are sound: Adopt keeps them and marks them stale
+	// for the background rescore, so a restart costs a load rather than a
+	// Rebuild (minutes at a million articles). Only the pending articles,
+	// stored by a run that died before relating them, are computed now,
+	// with the lists they now belong in.
+	sc.index.Adopt()
+	if len(pending) > 0 {
+		save := sc.index.Refresh(pending, nil)
+		ids := slices.Sorted(maps.Keys(save))
+		for chunk := range slices.Chunk(ids, pendingChunk) {
+			part := make(map[int64][]feeds.RelatedPost, len(chunk))
+			for _, id := range chunk {
+				part[id] = save[id]
+			}
+			if err := sc.store.SaveRelated(ctx, part); err != nil {
+				return fmt.Errorf("save pending related lists: %w", err)
+			}
 		}
 	}
 	sc.indexBuilt = true

@@ -273,6 +273,23 @@ func (ix *Index) Rebuild(emit func(id int64, posts []feeds.RelatedPost) error) e
 	return err
 }
 
+// Adopt ends a bulk load of Puts without computing any list, so that a
+// restart costs a load, not a Rebuild (minutes at a million articles). The
+// lists an earlier run persisted stay as they are; the index holds every
+// list as stale: a newcomer that may rank in one gets it recomputed at once,
+// and Rescore recomputes the rest in the background. Articles whose lists
+// were never computed are given to the next Refresh as changed.
+func (ix *Index) Adopt() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, s := range ix.pendNew {
+		ix.arts[s].flags &^= flagNew
+	}
+	ix.pendNew = ix.pendNew[:0]
+	ix.trim()
+	ix.reweigh()
+}
+
 // Batch computes every article's list from scratch under the current
 // generation without changing the index, and passes each to emit in slot
 // order (emit runs under the read lock and must not change the index). It

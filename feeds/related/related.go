@@ -63,8 +63,12 @@
 //
 // # Loading
 //
-// Bulk load with Put for every article, then Rebuild (parallel); a Refresh
-// after a bulk Put would treat every article as a newcomer.
+// Bulk load with Put for every article, then either Rebuild (computes every
+// list, in parallel: minutes at a million articles) or Adopt (computes
+// nothing: the lists persisted by an earlier run are kept and treated as
+// stale, so a restart costs the load alone and Rescore catches up in the
+// background). A Refresh after a bulk Put without either would treat every
+// article as a newcomer.
 package related
 
 import (

@@ -1,0 +1,74 @@
+package related_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/related"
+)
+
+// TestAdopt checks the restart path: a bulk load ended by Adopt computes
+// nothing, and Rescore then yields exactly what Rebuild would have; a
+// newcomer after Adopt gets the list Batch computes for it.
+func TestAdopt(t *testing.T) {
+	o := related.Options{Limit: 4, Window: 60 * day}
+	g := newGen(11)
+	var docs []doc
+	for i := range 600 {
+		docs = append(docs, g.doc(int64(i+1)))
+	}
+	put := func(ix *related.Index, ds []doc) {
+		for _, d := range ds {
+			ix.Put(d.id, d.pub, d.title, d.tags)
+		}
+	}
+
+	want := map[int64][]feeds.RelatedPost{}
+	ref := related.New(o)
+	put(ref, docs)
+	if err := ref.Rebuild(func(id int64, posts []feeds.RelatedPost) error {
+		want[id] = posts
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	ix := related.New(o)
+	put(ix, docs)
+	ix.Adopt()
+	if st := ix.Stats(); st.Stale != len(docs) {
+		t.Fatalf("after Adopt %d stale lists, want all %d", st.Stale, len(docs))
+	}
+	if got := ix.Refresh(nil, nil); len(got) != 0 {
+		t.Fatalf("Refresh after Adopt recomputed %d lists; Adopt must not treat the load as newcomers", len(got))
+	}
+	got := ix.Rescore(0)
+	if len(got) != len(want) {
+		t.Fatalf("Rescore returned %d lists, want %d", len(got), len(want))
+	}
+	for id, w := range want {
+		if !sameList(got[id], w) {
+			t.Errorf("article %d: rescored %s, rebuilt %s", id, show(got[id]), show(w))
+		}
+	}
+
+	// A newcomer after a fresh Adopt: its own list is exact at once.
+	ix = related.New(o)
+	put(ix, docs)
+	ix.Adopt()
+	nd := g.doc(10_000)
+	nd.pub = docs[0].pub.Add(time.Hour)
+	ix.Put(nd.id, nd.pub, nd.title, nd.tags)
+	lists := ix.Refresh([]int64{nd.id}, nil)
+	batch := map[int64][]feeds.RelatedPost{}
+	ix.Batch(func(id int64, posts []feeds.RelatedPost) { batch[id] = posts })
+	if !sameList(lists[nd.id], batch[nd.id]) {
+		t.Errorf("newcomer after Adopt: %s, batch %s", show(lists[nd.id]), show(batch[nd.id]))
+	}
+	for id, l := range lists {
+		if !sameList(l, batch[id]) {
+			t.Errorf("list %d returned by Refresh after Adopt: %s, batch %s", id, show(l), show(batch[id]))
+		}
+	}
+}
