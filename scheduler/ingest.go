@@ -177,9 +177,24 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 			a.ItemKey = keys[i]
 		}
 		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
+		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
 		arts = append(arts, a)
 	}
 	return arts
+}
+
+// dedupe returns ss without empty and repeated strings, in order. It is
+// linear: an item may carry a hundred thousand categories.
+func dedupe(ss []string) []string {
+	var out []string
+	seen := make(map[string]bool, min(len(ss), 64))
+	for _, s := range ss {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // maxHint caps what a feed's max-age or ttl can impose, so a hostile or

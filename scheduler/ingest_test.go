@@ -186,6 +186,9 @@ func TestDedupeAcrossSources(t *testing.T) {
 			t.Errorf("story tags %v lack %q (tags of every carrier are merged)", story.Tags, tg)
 		}
 	}
+	if want := []string{"Iraq", "Energy"}; !slices.Equal(story.Categories, want) {
+		t.Errorf("story categories = %q, want %q (as received, every carrier's, for retag)", story.Categories, want)
+	}
 	if len(arts) != 3 {
 		t.Errorf("%d rows, want 3 (the story, c's old copy, d's copy outside 48h): %v", len(arts), links(arts))
 	}

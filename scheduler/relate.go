@@ -85,18 +85,14 @@ func (sc *Scheduler) relate(ctx context.Context, changed []int64) error {
 		return err // the build reads the store, which already holds changed
 	}
 	began := time.Now()
-	arts, err := sc.store.ArticlesByIDs(ctx, changed)
+	present := make([]int64, 0, len(changed)) // pruned in the meantime: absent
+	err := sc.store.ArticleTagsByIDs(ctx, changed, func(id int64, published time.Time, titleKey string, tags []string) error {
+		sc.index.Put(id, published, titleKey, tags)
+		present = append(present, id)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("load changed articles: %w", err)
-	}
-	present := make([]int64, 0, len(changed))
-	for _, id := range changed {
-		a, ok := arts[id]
-		if !ok {
-			continue // pruned in the meantime
-		}
-		sc.index.Put(id, a.Published, a.TitleKey, a.Tags)
-		present = append(present, id)
 	}
 	if err := sc.store.SaveRelated(ctx, sc.index.Refresh(present, nil)); err != nil {
 		return fmt.Errorf("save related lists: %w", err)

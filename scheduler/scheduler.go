@@ -40,7 +40,7 @@ type Store interface {
 	SourceStates(ctx context.Context) ([]feeds.SourceState, error)
 	SaveFetchState(ctx context.Context, st feeds.SourceState) error
 	Ingest(ctx context.Context, source string, st feeds.SourceState, arts []feeds.Article, now time.Time) (feeds.IngestResult, error)
-	ArticlesByIDs(ctx context.Context, ids []int64) (map[int64]feeds.Article, error)
+	ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(id int64, published time.Time, titleKey string, tags []string) error) error
 	EachArticleTags(ctx context.Context, fn func(id int64, published time.Time, titleKey string, tags []string) error) error
 	PendingRelated(ctx context.Context) ([]int64, error)
 	SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPost) error

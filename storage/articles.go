@@ -17,15 +17,17 @@ import (
 const defaultLimit = 50
 
 const articleCols = `a.id, a.guid, a.link, a.title, a.title_key, a.summary, a.content, a.author,
-	a.published, a.updated, a.first_seen, a.content_hash`
+	a.published, a.updated, a.first_seen, a.content_hash, a.categories`
 
-func scanArticle(sc interface{ Scan(...any) error }) (feeds.Article, error) {
+func scanArticle(sc interface{ Scan(...any) error }, extra ...any) (feeds.Article, error) {
 	var a feeds.Article
 	var pub, first int64
 	var upd sql.NullInt64
-	err := sc.Scan(&a.ID, &a.GUID, &a.Link, &a.Title, &a.TitleKey, &a.Summary, &a.Content, &a.Author,
-		&pub, &upd, &first, &a.ContentHash)
+	var cats string
+	err := sc.Scan(append([]any{&a.ID, &a.GUID, &a.Link, &a.Title, &a.TitleKey, &a.Summary, &a.Content, &a.Author,
+		&pub, &upd, &first, &a.ContentHash, &cats}, extra...)...)
 	a.Published, a.Updated, a.FirstSeen = fromMS(pub), fromNullMS(upd), fromMS(first)
+	a.Categories = splitCategories(cats)
 	return a, err
 }
 
@@ -35,8 +37,8 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Article returns one article with its Tags (sorted) and Sources (first
-// carrier first), or feeds.ErrNotFound.
+// Article returns one article with its Tags (sorted), Categories (as
+// stored) and Sources (first carrier first), or feeds.ErrNotFound.
 func (db *DB) Article(ctx context.Context, id int64) (feeds.Article, error) {
 	var a feeds.Article
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
@@ -61,8 +63,8 @@ func (db *DB) Article(ctx context.Context, id int64) (feeds.Article, error) {
 	return a, nil
 }
 
-// ArticlesByIDs returns the articles of ids that exist (with Tags and
-// Sources), keyed by id; missing ids are simply absent.
+// ArticlesByIDs returns the articles of ids that exist (with Tags,
+// Categories and Sources), keyed by id; missing ids are simply absent.
 func (db *DB) ArticlesByIDs(ctx context.Context, ids []int64) (map[int64]feeds.Article, error) {
 	out := make(map[int64]feeds.Article, len(ids))
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
@@ -188,18 +190,18 @@ func (db *DB) TagCount(ctx context.Context, tag string) (int, error) {
 }
 
 // SetTags replaces an article's tags (for `feedloom retag`); when they
-// change, its related list is marked pending. feeds.ErrNotFound when the
-// article does not exist.
+// change, its related list is marked pending and Generation is bumped.
+// feeds.ErrNotFound when the article does not exist.
 func (db *DB) SetTags(ctx context.Context, id int64, tags []string) error {
 	var pending map[string]int64
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) (changed bool, err error) {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM articles WHERE id = ?`, id).Scan(&one)
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM articles WHERE id = ?`, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return feeds.ErrNotFound
+			return false, feeds.ErrNotFound
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		res := tagResolver{ctx: ctx, cache: &db.tags,
 			sel: tx.StmtContext(ctx, db.st.tagID), ins: tx.StmtContext(ctx, db.st.insTag)}
@@ -210,36 +212,41 @@ func (db *DB) SetTags(ctx context.Context, id int64, tags []string) error {
 			}
 			tid, err := res.id(t)
 			if err != nil {
-				return err
+				return false, err
 			}
 			want[tid] = true
 		}
 		pending = res.pending
 		have, err := articleTagIDs(ctx, tx, id)
 		if err != nil {
-			return err
+			return false, err
 		}
-		changed := false
 		for _, tid := range have {
 			if want[tid] {
 				delete(want, tid)
 				continue
 			}
+			// The delete trigger decrements the tag's use count.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM article_tags WHERE article_id = ? AND tag_id = ?`, id, tid); err != nil {
-				return err
+				return false, err
 			}
 			changed = true
 		}
+		uses := make(map[int64]int64, len(want))
 		for tid := range want {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO article_tags (article_id, tag_id) VALUES (?, ?)`, id, tid); err != nil {
-				return err
+				return false, err
 			}
+			uses[tid]++
 			changed = true
+		}
+		if err := addUses(ctx, tx.StmtContext(ctx, db.st.incUses), uses); err != nil {
+			return false, err
 		}
 		if changed {
 			_, err = tx.ExecContext(ctx, `UPDATE articles SET related_at = NULL WHERE id = ?`, id)
 		}
-		return err
+		return changed, err
 	})
 	if err != nil {
 		return fmt.Errorf("set tags of %d: %w", id, err)
@@ -265,8 +272,8 @@ func articleTagIDs(ctx context.Context, tx *sql.Tx, id int64) (_ []int64, err er
 	return out, nil
 }
 
-// EachArticle streams every article, by id, with Tags and Sources, to fn
-// (for `feedloom retag`). fn may write through db: reads and writes use
+// EachArticle streams every article, by id, with Tags, Categories and
+// Sources, to fn (for `feedloom retag`). fn may write through db: reads and writes use
 // different connections. An error from fn stops the walk and is returned.
 func (db *DB) EachArticle(ctx context.Context, fn func(a feeds.Article) error) (err error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+articleCols+`,
@@ -281,14 +288,10 @@ func (db *DB) EachArticle(ctx context.Context, fn func(a feeds.Article) error) (
 	defer closeRows(rows, &err)
 	for rows.Next() {
 		var tags, srcs sql.NullString
-		var pub, first int64
-		var upd sql.NullInt64
-		var a feeds.Article
-		if err := rows.Scan(&a.ID, &a.GUID, &a.Link, &a.Title, &a.TitleKey, &a.Summary, &a.Content, &a.Author,
-			&pub, &upd, &first, &a.ContentHash, &tags, &srcs); err != nil {
+		a, err := scanArticle(rows, &tags, &srcs)
+		if err != nil {
 			return fmt.Errorf("each article: %w", err)
 		}
-		a.Published, a.Updated, a.FirstSeen = fromMS(pub), fromNullMS(upd), fromMS(first)
 		a.Tags, a.Sources = splitList(tags), slices.Compact(splitList(srcs))
 		if err := fn(a); err != nil {
 			return err
@@ -360,6 +363,60 @@ func (db *DB) EachArticleTags(ctx context.Context, fn func(id int64, published t
 	})
 	if err != nil {
 		return fmt.Errorf("each article tags: %w", err)
+	}
+	return nil
+}
+
+// ArticleTagsByIDs calls fn, in id order, with (id, published, title key,
+// sorted tags) of each article of ids that exists — what the related index
+// needs, without reading the text columns. fn runs inside one read
+// transaction; an error from it stops the walk and is returned.
+func (db *DB) ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(id int64, published time.Time, titleKey string, tags []string) error) error {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		return chunks(sorted, func(part []int64) (err error) {
+			rows, err := tx.QueryContext(ctx, `SELECT a.id, a.published, a.title_key, t.name FROM articles a
+				LEFT JOIN article_tags at ON at.article_id = a.id LEFT JOIN tags t ON t.id = at.tag_id
+				WHERE a.id IN (`+placeholders(len(part))+`) ORDER BY a.id, t.name`, int64Args(part)...)
+			if err != nil {
+				return err
+			}
+			defer closeRows(rows, &err)
+			var (
+				cur      int64 = -1
+				curPub   int64
+				curTitle string
+				tags     []string
+			)
+			for rows.Next() {
+				var id, pub int64
+				var title string
+				var tag sql.NullString
+				if err := rows.Scan(&id, &pub, &title, &tag); err != nil {
+					return err
+				}
+				if id != cur {
+					if cur >= 0 {
+						if err := fn(cur, fromMS(curPub), curTitle, tags); err != nil {
+							return err
+						}
+					}
+					cur, curPub, curTitle, tags = id, pub, title, nil
+				}
+				if tag.Valid {
+					tags = append(tags, tag.String)
+				}
+			}
+			if err := rows.Err(); err != nil || cur < 0 {
+				return err
+			}
+			return fn(cur, fromMS(curPub), curTitle, tags)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("article tags by id: %w", err)
 	}
 	return nil
 }

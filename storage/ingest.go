@@ -36,6 +36,7 @@ type ingester struct {
 	generic  map[string]bool // TitleKeys this batch uses for more than one ItemKey
 	res      *feeds.IngestResult
 	changed  map[int64]bool
+	content  bool // something readers see changed: an article, a carriage, tags, categories
 
 	carried  map[string]carriage      // item key -> what this source carries under it
 	byLink   map[string]int64         // link -> lowest article id
@@ -43,6 +44,9 @@ type ingester struct {
 	articles map[int64]articleInfo    // every article met so far
 	tagsOf   map[int64]map[int64]bool // article -> tag ids, for articles met so far
 	newTags  []int64                  // (article id, tag id) pairs of new articles
+	newCarr  []any                    // queued carriage rows, carriageCols values each
+	queued   map[string]int           // item key -> index of its row in newCarr
+	uses     map[int64]int64          // tag id -> article_tags rows this batch added
 }
 
 type carriage struct {
@@ -55,6 +59,7 @@ type titleHit struct{ id, published int64 }
 type articleInfo struct {
 	published int64
 	hash      string
+	cats      string // stored categories, joined
 }
 
 // Ingest stores one fetched feed of source in ONE transaction: it saves st
@@ -73,7 +78,13 @@ type articleInfo struct {
 // ItemKey sent a new ContentHash — so two sources with different copies of
 // one story do not overwrite each other on every fetch; otherwise it is a
 // Duplicate. Anything else is inserted (New++). Articles whose text or tags
-// changed are in Changed and their related list is marked pending.
+// changed are in Changed and their related list is marked pending. A found
+// article's Categories become the union of the stored and the sent ones
+// (capped; see cleanCategories).
+//
+// Generation (the content generation) is bumped only when the batch changed
+// what readers see: an article, a carriage, tags or categories; a batch of
+// unchanged duplicates only bumps StateGeneration.
 func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, arts []feeds.Article, now time.Time) (feeds.IngestResult, error) {
 	if source == "" {
 		return feeds.IngestResult{}, errors.New("ingest: source without a name")
@@ -81,31 +92,42 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 	st.Name = source
 	var res feeds.IngestResult
 	var pending map[string]int64
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
 		res = feeds.IngestResult{}
 		in := &ingester{ctx: ctx, tx: tx, now: ms(now), res: &res, changed: make(map[int64]bool),
 			carried: make(map[string]carriage), byLink: make(map[string]int64),
 			byTitle: make(map[string][]titleHit), articles: make(map[int64]articleInfo),
-			tagsOf: make(map[int64]map[int64]bool)}
+			tagsOf: make(map[int64]map[int64]bool), uses: make(map[int64]int64)}
 		in.bind(db.st)
 		in.tags = tagResolver{ctx: ctx, cache: &db.tags, sel: in.s.tagID, ins: in.s.insTag}
 		if err := in.s.upsertState.QueryRowContext(ctx, stateArgs(st)...).Scan(&in.sourceID); err != nil {
-			return fmt.Errorf("save state: %w", err)
+			return false, fmt.Errorf("save state: %w", err)
 		}
 		in.generic = batchGeneric(arts)
 		if err := in.prefetch(arts); err != nil {
-			return err
+			return false, err
 		}
 		for i := range arts {
 			if err := in.article(&arts[i]); err != nil {
-				return fmt.Errorf("item %q: %w", arts[i].ItemKey, err)
+				return false, fmt.Errorf("item %q: %w", arts[i].ItemKey, err)
 			}
 		}
+		if err := in.flushCarriages(); err != nil {
+			return false, err
+		}
 		if err := in.flushTags(); err != nil {
-			return err
+			return false, err
+		}
+		if err := addUses(ctx, in.s.incUses, in.uses); err != nil {
+			return false, err
+		}
+		if res.New > 0 {
+			if _, err := in.s.addArticles.ExecContext(ctx, res.New); err != nil {
+				return false, fmt.Errorf("count articles: %w", err)
+			}
 		}
 		pending = in.tags.pending
-		return nil
+		return in.content, nil
 	})
 	if err != nil {
 		return feeds.IngestResult{}, fmt.Errorf("ingest %s: %w", source, err)
@@ -122,7 +144,8 @@ func (in *ingester) bind(s *stmts) {
 		titleReused: b(s.titleReused), insArticle: b(s.insArticle), updArticle: b(s.updArticle),
 		clearRelated: b(s.clearRelated), insCarriage: b(s.insCarriage), updCarriage: b(s.updCarriage),
 		insArticleTag: b(s.insArticleTag), tagID: b(s.tagID), insTag: b(s.insTag),
-		upsertState: b(s.upsertState), articleTags: b(s.articleTags),
+		upsertState: b(s.upsertState), articleTags: b(s.articleTags), setCategories: b(s.setCategories),
+		incUses: b(s.incUses), addArticles: b(s.addArticles),
 	}
 }
 
@@ -179,13 +202,13 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	for i := range arts {
 		add(&keys, "k", itemKey(&arts[i]))
 	}
-	err := in.eachRow(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published
+	err := in.eachRow(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories
 		FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `,
 		[]any{in.sourceID}, keys, func(rows *sql.Rows) error {
 			var k string
 			var c carriage
 			var ai articleInfo
-			if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published); err != nil {
+			if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published, &ai.cats); err != nil {
 				return err
 			}
 			in.carried[k], in.articles[c.article] = c, ai
@@ -203,12 +226,12 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 			add(&titles, "t", arts[i].TitleKey)
 		}
 	}
-	err = in.eachRow(`SELECT link, id, content_hash, published FROM articles WHERE link IN `, nil, links,
+	err = in.eachRow(`SELECT link, id, content_hash, published, categories FROM articles WHERE link IN `, nil, links,
 		func(rows *sql.Rows) error {
 			var l string
 			var id int64
 			var ai articleInfo
-			if err := rows.Scan(&l, &id, &ai.hash, &ai.published); err != nil {
+			if err := rows.Scan(&l, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
 				return err
 			}
 			if old, ok := in.byLink[l]; !ok || id < old {
@@ -220,12 +243,12 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	if err != nil {
 		return fmt.Errorf("find by link: %w", err)
 	}
-	err = in.eachRow(`SELECT title_key, id, content_hash, published FROM articles WHERE title_key IN `, nil, titles,
+	err = in.eachRow(`SELECT title_key, id, content_hash, published, categories FROM articles WHERE title_key IN `, nil, titles,
 		func(rows *sql.Rows) error {
 			var tk string
 			var id int64
 			var ai articleInfo
-			if err := rows.Scan(&tk, &id, &ai.hash, &ai.published); err != nil {
+			if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
 				return err
 			}
 			in.byTitle[tk] = append(in.byTitle[tk], titleHit{id, ai.published})
@@ -308,17 +331,19 @@ func (in *ingester) article(a *feeds.Article) error {
 		}
 	}
 	textChanged := false
+	cats := cleanCategories(a.Categories)
 	if !ok {
 		first := in.now
 		if !a.FirstSeen.IsZero() {
 			first = ms(a.FirstSeen)
 		}
+		joined := strings.Join(cats, "\n")
 		err := in.s.insArticle.QueryRowContext(in.ctx, ms(a.Published), first, nullMS(a.Updated),
-			a.ContentHash, a.GUID, a.Link, a.TitleKey, a.Title, a.Author, a.Summary, a.Content).Scan(&id)
+			a.ContentHash, a.GUID, a.Link, a.TitleKey, a.Title, a.Author, a.Summary, a.Content, joined).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert article: %w", err)
 		}
-		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash}
+		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined}
 		in.tagSet(id)
 		if _, dup := in.byLink[a.Link]; !dup && a.Link != "" {
 			in.byLink[a.Link] = id
@@ -340,21 +365,26 @@ func (in *ingester) article(a *feeds.Article) error {
 			in.articles[id] = info
 			textChanged = true
 		}
-		if _, err := in.s.updCarriage.ExecContext(in.ctx, a.ContentHash, in.sourceID, key); err != nil {
-			return fmt.Errorf("update carriage: %w", err)
+		if err := in.updateCarriage(key, a.ContentHash); err != nil {
+			return err
 		}
 		in.carried[key] = carriage{article: id, hash: a.ContentHash}
 	}
 	if !carried {
-		if _, err := in.s.insCarriage.ExecContext(in.ctx, in.sourceID, key, id, in.articles[id].published,
-			in.now, !ok, a.ContentHash); err != nil {
-			return fmt.Errorf("insert carriage: %w", err)
-		}
+		in.queueCarriage(key, id, !ok, a.ContentHash)
 		in.carried[key] = carriage{article: id, hash: a.ContentHash}
+	}
+	if ok {
+		if err := in.mergeCategories(id, cats); err != nil {
+			return err
+		}
 	}
 	grew, err := in.addTags(id, a.Tags, !ok)
 	if err != nil {
 		return err
+	}
+	if !ok || textChanged || grew || !carried {
+		in.content = true
 	}
 	switch {
 	case !ok:
@@ -373,6 +403,22 @@ func (in *ingester) article(a *feeds.Article) error {
 		in.changed[id] = true
 		in.res.Changed = append(in.res.Changed, id)
 	}
+	return nil
+}
+
+// mergeCategories adds the categories a found article lacks (up to the cap).
+func (in *ingester) mergeCategories(id int64, cats []string) error {
+	info := in.articles[id]
+	merged, changed := unionCategories(splitCategories(info.cats), cats)
+	if !changed {
+		return nil
+	}
+	info.cats = strings.Join(merged, "\n")
+	if _, err := in.s.setCategories.ExecContext(in.ctx, info.cats, id); err != nil {
+		return fmt.Errorf("categories of %d: %w", id, err)
+	}
+	in.articles[id] = info
+	in.content = true
 	return nil
 }
 
@@ -426,6 +472,9 @@ func (in *ingester) loadTags(id int64) (err error) {
 // any source carries two different articles with it ("Morning briefing:
 // what you need to know"). The rows are few: articles sharing one TitleKey.
 func (in *ingester) titleReused(titleKey, key string) (_ bool, err error) {
+	if err := in.flushCarriages(); err != nil { // the query must see this batch's carriages
+		return false, err
+	}
 	rows, err := in.s.titleReused.QueryContext(in.ctx, titleKey)
 	if err != nil {
 		return false, fmt.Errorf("check title reuse: %w", err)
@@ -466,15 +515,64 @@ func (in *ingester) addTags(id int64, tags []string, isNew bool) (grew bool, err
 		}
 		set[tid] = true
 		grew = true
-		if isNew {
+		if isNew { // a new article: its set is complete, every pair goes in
 			in.newTags = append(in.newTags, id, tid)
+			in.uses[tid]++
 			continue
 		}
-		if _, err := in.s.insArticleTag.ExecContext(in.ctx, id, tid); err != nil {
+		r, err := in.s.insArticleTag.ExecContext(in.ctx, id, tid)
+		if err != nil {
 			return false, fmt.Errorf("tag %q: %w", t, err)
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return false, fmt.Errorf("tag %q: %w", t, err)
+		} else if n > 0 {
+			in.uses[tid]++
 		}
 	}
 	return grew, nil
+}
+
+// carriageCols is the number of values of one queued carriage row.
+const carriageCols = 7
+
+// queueCarriage queues a new carriage for flushCarriages: a feed's
+// carriages go in with one multi-row statement instead of one each.
+func (in *ingester) queueCarriage(key string, article int64, creator bool, hash string) {
+	if in.queued == nil {
+		in.queued = make(map[string]int)
+	}
+	in.queued[key] = len(in.newCarr)
+	in.newCarr = append(in.newCarr, in.sourceID, key, article, in.articles[article].published, in.now, creator, hash)
+}
+
+// updateCarriage records what the source sent last under key, in the queue
+// when the carriage is not written yet.
+func (in *ingester) updateCarriage(key, hash string) error {
+	if i, ok := in.queued[key]; ok {
+		in.newCarr[i+carriageCols-1] = hash
+		return nil
+	}
+	if _, err := in.s.updCarriage.ExecContext(in.ctx, hash, in.sourceID, key); err != nil {
+		return fmt.Errorf("update carriage: %w", err)
+	}
+	return nil
+}
+
+// flushCarriages inserts the queued carriages, many rows a statement.
+func (in *ingester) flushCarriages() error {
+	rows := in.newCarr
+	for len(rows) > 0 {
+		n := min(len(rows), carriageCols*chunkSize/2)
+		q := "INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?),", n/carriageCols), ",")
+		if _, err := in.tx.ExecContext(in.ctx, q, rows[:n]...); err != nil {
+			return fmt.Errorf("insert carriages: %w", err)
+		}
+		rows = rows[n:]
+	}
+	in.newCarr, in.queued = in.newCarr[:0], nil
+	return nil
 }
 
 // flushTags inserts the queued tags of new articles, many rows a statement.

@@ -69,14 +69,14 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int,
 		n := min(batch, len(victims))
 		part := victims[:n]
 		victims = victims[n:]
-		err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
 			in := placeholders(len(part))
 			args := int64Args(part)
 			if _, err := tx.ExecContext(ctx, `UPDATE articles SET related_at = NULL
 				WHERE related_at IS NOT NULL AND id NOT IN (`+in+`)
 				AND id IN (SELECT article_id FROM related WHERE related_id IN (`+in+`))`,
 				append(slices.Clone(args), args...)...); err != nil {
-				return fmt.Errorf("mark lists pending: %w", err)
+				return false, fmt.Errorf("mark lists pending: %w", err)
 			}
 			var got []int64
 			err := chunks(part, func(p []int64) (err error) {
@@ -96,10 +96,10 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int,
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("delete: %w", err)
+				return false, fmt.Errorf("delete: %w", err)
 			}
 			deleted = append(deleted, got...)
-			return nil
+			return len(got) > 0, nil
 		})
 		if err != nil {
 			slices.Sort(deleted)

@@ -27,32 +27,34 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 	}
 	slices.Sort(ids)
 	now := time.Now().UnixMilli()
-	err := db.writeTx(ctx, func(tx *sql.Tx) (err error) {
+	// A content change (Generation) when any list was written.
+	err := db.writeTx(ctx, func(tx *sql.Tx) (wrote bool, err error) {
 		var mark, del, ins *sql.Stmt
 		defer func() { err = errors.Join(err, closeStmts(mark, del, ins)) }()
 		if mark, err = tx.PrepareContext(ctx, `UPDATE articles SET related_at = ? WHERE id = ?`); err != nil {
-			return err
+			return false, err
 		}
 		if del, err = tx.PrepareContext(ctx, `DELETE FROM related WHERE article_id = ?`); err != nil {
-			return err
+			return false, err
 		}
 		if ins, err = tx.PrepareContext(ctx, `INSERT INTO related (article_id, rank, related_id, score)
 			SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?)`); err != nil {
-			return err
+			return false, err
 		}
 		for _, id := range ids {
 			r, err := mark.ExecContext(ctx, now, id)
 			if err != nil {
-				return fmt.Errorf("article %d: %w", id, err)
+				return false, fmt.Errorf("article %d: %w", id, err)
 			}
 			if n, err := r.RowsAffected(); err != nil || n == 0 {
 				if err != nil {
-					return fmt.Errorf("article %d: %w", id, err)
+					return false, fmt.Errorf("article %d: %w", id, err)
 				}
 				continue // gone
 			}
+			wrote = true
 			if _, err := del.ExecContext(ctx, id); err != nil {
-				return fmt.Errorf("article %d: %w", id, err)
+				return false, fmt.Errorf("article %d: %w", id, err)
 			}
 			rank := 0
 			for _, p := range lists[id] {
@@ -61,16 +63,16 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 				}
 				r, err := ins.ExecContext(ctx, id, rank, p.ArticleID, p.Score, p.ArticleID)
 				if err != nil {
-					return fmt.Errorf("article %d: %w", id, err)
+					return false, fmt.Errorf("article %d: %w", id, err)
 				}
 				n, err := r.RowsAffected()
 				if err != nil {
-					return fmt.Errorf("article %d: %w", id, err)
+					return false, fmt.Errorf("article %d: %w", id, err)
 				}
 				rank += int(n)
 			}
 		}
-		return nil
+		return wrote, nil
 	})
 	if err != nil {
 		return fmt.Errorf("save related: %w", err)

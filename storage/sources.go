@@ -50,13 +50,14 @@ func configHash(s feeds.Source) string {
 // configured are kept (their articles still name them) but marked inactive,
 // so SourceStates and Stats leave them out.
 func (db *DB) SyncSources(ctx context.Context, srcs []feeds.Source) error {
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+	// Always a content change: pages show the configured sources' names.
+	err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE sources SET active = 0 WHERE active = 1`); err != nil {
-			return err
+			return false, err
 		}
 		for _, s := range srcs {
 			if s.Name == "" {
-				return errors.New("source without a name")
+				return false, errors.New("source without a name")
 			}
 			hash := configHash(s)
 			var oldHash, oldURL string
@@ -77,10 +78,10 @@ func (db *DB) SyncSources(ctx context.Context, srcs []feeds.Source) error {
 					WHERE name = ?`, s.URL, hash, s.URL, s.URL, s.Name)
 			}
 			if err != nil {
-				return fmt.Errorf("source %s: %w", s.Name, err)
+				return false, fmt.Errorf("source %s: %w", s.Name, err)
 			}
 		}
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return fmt.Errorf("sync sources: %w", err)
@@ -136,14 +137,15 @@ func (db *DB) SourceStates(ctx context.Context) (_ []feeds.SourceState, err erro
 
 // SaveFetchState stores a source's fetch state after an attempt that stored
 // no articles (a 304, a failure). URL and ConfigHash are left as SyncSources
-// set them; a source the config never named is created.
+// set them; a source the config never named is created. It bumps
+// StateGeneration only, not Generation.
 func (db *DB) SaveFetchState(ctx context.Context, st feeds.SourceState) error {
 	if st.Name == "" {
 		return errors.New("save fetch state: source without a name")
 	}
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
 		var id int64
-		return tx.StmtContext(ctx, db.st.upsertState).QueryRowContext(ctx, stateArgs(st)...).Scan(&id)
+		return false, tx.StmtContext(ctx, db.st.upsertState).QueryRowContext(ctx, stateArgs(st)...).Scan(&id)
 	})
 	if err != nil {
 		return fmt.Errorf("save fetch state of %s: %w", st.Name, err)

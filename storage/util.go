@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Times are stored as unix milliseconds, UTC; zero times as NULL where a
@@ -136,6 +138,7 @@ type stmts struct {
 	titleReused, insArticle, updArticle, clearRelated *sql.Stmt
 	insCarriage, updCarriage, insArticleTag           *sql.Stmt
 	tagID, insTag, upsertState, articleTags, bump     *sql.Stmt
+	setCategories, incUses, addArticles               *sql.Stmt
 	all                                               []*sql.Stmt
 }
 
@@ -148,7 +151,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.titleReused, `SELECT c.source_id, c.item_key, c.article_id FROM articles a
 			JOIN carriages c ON c.article_id = a.id WHERE a.title_key = ?`},
 		{&s.insArticle, `INSERT INTO articles (published, first_seen, updated, content_hash, guid, link,
-			title_key, title, author, summary, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+			title_key, title, author, summary, content, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
 			author = ?, summary = ?, content = ?, related_at = NULL WHERE id = ?`},
 		{&s.clearRelated, `UPDATE articles SET related_at = NULL WHERE id = ? AND related_at IS NOT NULL`},
@@ -160,7 +163,11 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.insTag, `INSERT INTO tags (name) VALUES (?) RETURNING id`},
 		{&s.upsertState, upsertStateSQL},
 		{&s.articleTags, `SELECT tag_id FROM article_tags WHERE article_id = ?`},
-		{&s.bump, `UPDATE meta SET generation = generation + 1 WHERE id = 1`},
+		{&s.setCategories, `UPDATE articles SET categories = ? WHERE id = ?`},
+		{&s.incUses, `UPDATE tags SET uses = uses + ? WHERE id = ?`},
+		{&s.addArticles, `UPDATE meta SET articles = articles + ? WHERE id = 1`},
+		{&s.bump, `UPDATE meta SET generation = generation + 1, content_generation = content_generation + ?
+			WHERE id = 1 RETURNING generation, content_generation`},
 	}
 	for _, p := range list {
 		st, err := db.PrepareContext(ctx, p.query)
@@ -195,4 +202,76 @@ func closeStmts(sts ...*sql.Stmt) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// addUses adds counts of new article_tags rows to the tags' use counts, one
+// statement per distinct tag (deletes decrement through a trigger).
+func addUses(ctx context.Context, inc *sql.Stmt, uses map[int64]int64) error {
+	for tid, n := range uses {
+		if n == 0 {
+			continue
+		}
+		if _, err := inc.ExecContext(ctx, n, tid); err != nil {
+			return fmt.Errorf("count uses of tag %d: %w", tid, err)
+		}
+	}
+	return nil
+}
+
+// Categories are stored '\n'-joined, at most maxCategories of at most
+// maxCategoryBytes each: they are input for `feedloom retag`, and a hostile
+// feed must not make every row of its source large.
+const (
+	maxCategories    = 100
+	maxCategoryBytes = 200
+)
+
+// cleanCategories makes a feed's categories storable: line breaks become
+// spaces (the separator), surrounding space goes, each is cut to
+// maxCategoryBytes at a rune boundary, empty and repeated ones are dropped,
+// and at most maxCategories are kept, in the feed's order.
+func cleanCategories(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, 0, min(len(in), maxCategories))
+	for _, c := range in {
+		if len(out) == maxCategories {
+			break
+		}
+		c = strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(c))
+		if len(c) > maxCategoryBytes {
+			n := maxCategoryBytes
+			for n > 0 && !utf8.RuneStart(c[n]) {
+				n--
+			}
+			c = strings.TrimSpace(c[:n])
+		}
+		if c != "" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func splitCategories(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// unionCategories appends to have the cleaned categories it lacks, up to
+// maxCategories; changed reports whether any was added.
+func unionCategories(have, add []string) (_ []string, changed bool) {
+	for _, c := range add {
+		if len(have) >= maxCategories {
+			break
+		}
+		if !slices.Contains(have, c) {
+			have = append(have, c)
+			changed = true
+		}
+	}
+	return have, changed
 }

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/feeds/web"
 )
 
@@ -99,5 +102,32 @@ func TestCacheBound(t *testing.T) {
 		if got := serve(tt.path); got != tt.rendered {
 			t.Errorf("%s rendered = %v, want %v", tt.path, got, tt.rendered)
 		}
+	}
+}
+
+// TestFetchStateKeepsFeeds: a fetch that stores only fetch state (a 304)
+// leaves every rendered feed valid — no query, same ETag — while the
+// source health documents, which show that state, are rendered again.
+func TestFetchStateKeepsFeeds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	feed := f.get(t, "/feeds/middle-east.atom", 200)
+	f.get(t, "/sources.json", 200)
+	rendered := f.store.articles.Load()
+
+	st := feeds.SourceState{Name: "alpha", URL: "https://alpha.example/feed", LastFetch: t0.Add(time.Hour),
+		LastSuccess: t0.Add(time.Hour), LastStatus: 304, ItemCount: 4}
+	if err := f.db.SaveFetchState(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	again := f.get(t, "/feeds/middle-east.atom", 200)
+	if n := f.store.articles.Load(); n != rendered {
+		t.Errorf("the feed was rendered again (%d queries) after a fetch-state write", n-rendered)
+	}
+	if e1, e2 := feed.header.Get("ETag"), again.header.Get("ETag"); e1 != e2 {
+		t.Errorf("ETag %s -> %s after a fetch-state write", e1, e2)
+	}
+	if body := f.get(t, "/sources.json", 200).text(t); !strings.Contains(body, "304") {
+		t.Errorf("/sources.json does not show the new fetch state: %.400s", body)
 	}
 }

@@ -19,7 +19,7 @@ type builder func(ctx context.Context, b *bytes.Buffer) (time.Time, error)
 // settings is written at once; otherwise one of the concurrent requests
 // renders it (the others wait), it is cached, and written.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key string, page bool, ctype string, build builder) {
-	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.store.Generation() {
+	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.generation(key) {
 		h.hv.write(w, r, d)
 		return
 	}
@@ -30,7 +30,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 	d, err := h.flight.do(r.Context().Done(), key, func() (*doc, error) {
 		// Read the generation before the first query: a write while this
 		// render runs makes the result stale at once, never wrongly fresh.
-		gen := h.store.Generation()
+		gen := h.generation(key)
 		prev := h.cache.get(key)
 		if prev != nil && prev.st == st && prev.gen == gen {
 			return prev, nil // rendered by a flight that just ended
@@ -57,7 +57,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 // valid reports whether a cached document still shows the current data
 // and settings.
 func (h *Handler) valid(d *doc) bool {
-	return d.st == h.settings.Load() && d.gen == h.store.Generation()
+	return d.st == h.settings.Load() && d.gen == h.generation(d.key)
+}
+
+// generation is the store generation the document under key is valid for.
+// The source health documents show fetch state (last fetch, status,
+// errors), so they follow StateGeneration, which every fetch bumps. Every
+// other document follows the content Generation, so that a 304 from some
+// source does not throw away the rendered feeds.
+func (h *Handler) generation(key string) uint64 {
+	switch key {
+	case "page/sources", "sources.json":
+		return h.store.StateGeneration()
+	}
+	return h.store.Generation()
 }
 
 // errCanceled is what a request waiting on another's render gets when it

@@ -6,8 +6,9 @@
 // response helper that renders it once, caches the bytes (identity and
 // gzip), and answers later polls from memory: an unchanged feed costs an
 // atomic load, a map lookup and an ETag comparison, no query and no render.
-// A cached document is valid while the store's Generation and the settings
-// it was rendered with are unchanged.
+// A cached document is valid while the store's Generation (StateGeneration
+// for the source health documents) and the settings it was rendered with
+// are unchanged.
 //
 // The package reads the store through the small Store interface (which
 // *storage.DB satisfies) and writes documents with feeds/render.
@@ -35,9 +36,13 @@ import (
 type Store interface {
 	// Ping reports whether the database answers (for /healthz).
 	Ping(ctx context.Context) error
-	// Generation changes whenever stored data may have changed; a cached
-	// document is valid while it is unchanged. It must be a cheap read.
+	// Generation changes whenever stored content (articles, tags, related
+	// lists, sources) may have changed; a cached document is valid while it
+	// is unchanged. It must be a cheap read.
 	Generation() uint64
+	// StateGeneration changes after every write, fetch state included; the
+	// source health documents (/sources, /sources.json) key on it.
+	StateGeneration() uint64
 	// Article returns one article with its tags and sources, or ErrNotFound.
 	Article(ctx context.Context, id int64) (feeds.Article, error)
 	// Articles returns the articles a filter selects, newest first.

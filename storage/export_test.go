@@ -1,0 +1,4 @@
+package storage
+
+// Poll is Watch's one poll, for tests that must not wait on a ticker.
+var Poll = (*DB).poll
