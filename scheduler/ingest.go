@@ -171,8 +171,17 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Item, now time.Time) []feeds.Article {
 	keys := normalize.ItemKeys(items)
 	arts := make([]feeds.Article, 0, len(items))
+	// Items older than retention.max_age are not stored: retention would
+	// delete them within the hour, and the next 200 would store them again.
+	var oldest time.Time
+	if set.Retention.MaxAge > 0 {
+		oldest = now.Add(-set.Retention.MaxAge)
+	}
 	for i, it := range items {
 		a := sc.norm.Article(it, now)
+		if a.Published.Before(oldest) {
+			continue
+		}
 		if i < len(keys) {
 			a.ItemKey = keys[i]
 		}

@@ -41,10 +41,12 @@ func idByGUID(t *testing.T, e *env, guid string) int64 {
 
 // Lists exist for ingested articles, older lists take in a related
 // newcomer, and retention takes expired articles out of every list.
+// Items already older than max_age are not stored at all
+// (TestExpiredItemsNotStored).
 func TestRelatedKeptFresh(t *testing.T) {
 	o := newOrigin(t)
 	x := item{GUID: "x", Link: "https://a.example/x", Title: "Shelling resumes near Aleppo as talks stall",
-		Published: base.Add(-10 * 24 * time.Hour), Categories: []string{"syria", "aleppo", "conflict"}}
+		Published: base.Add(-6 * 24 * time.Hour), Categories: []string{"syria", "aleppo", "conflict"}}
 	y := item{GUID: "y", Link: "https://a.example/y", Title: "Cup final goes to extra time in Lisbon",
 		Published: base.Add(-2 * time.Hour), Categories: []string{"sport", "football"}}
 	o.handle("/a", serveDoc(rss("a", x, y), ""))
@@ -81,7 +83,8 @@ func TestRelatedKeptFresh(t *testing.T) {
 		t.Errorf("related(y) = %v, want none", got)
 	}
 
-	n, err := e.s.Retain(t.Context()) // x is 10 days old, max_age 7 days
+	e.clock.Advance(4 * 24 * time.Hour)
+	n, err := e.s.Retain(t.Context()) // x is now 10 days old, max_age 7 days
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,3 +182,22 @@ func gather(t *testing.T, reg *prometheus.Registry) string {
 }
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// An item older than retention.max_age is not stored: retention would
+// delete it within the hour and the next 200 would store it again.
+func TestExpiredItemsNotStored(t *testing.T) {
+	o := newOrigin(t)
+	old := item{GUID: "old", Link: "https://a.example/old", Title: "An old story from last year about the harbour",
+		Published: base.Add(-400 * 24 * time.Hour)}
+	fresh := item{GUID: "fresh", Link: "https://a.example/fresh", Title: "A fresh story from this morning about the harbour",
+		Published: base.Add(-time.Hour)}
+	o.handle("/a", serveDoc(rss("a", old, fresh), ""))
+	e := newEnv(t, []feeds.Source{src("a", o.URL+"/a")},
+		func(_ *scheduler.Options, s *scheduler.Settings, _ *fetch.Options) {
+			s.Retention = scheduler.Retention{MaxAge: 90 * 24 * time.Hour}
+		})
+	if r := e.once(false, "a")["a"]; r.Err != nil || r.New != 1 {
+		t.Fatalf("a: %+v, want 1 new (the fresh item only)", r)
+	}
+	idByGUID(t, e, "fresh")
+}
