@@ -41,6 +41,10 @@ type env struct {
 	getenv func(string) string
 	// signals delivers SIGHUP to serve (nil: none).
 	signals <-chan os.Signal
+	// again delivers the SIGTERMs and SIGINTs after the first, which
+	// cancelled the command's context (nil: none). serve exits at once on
+	// one during its shutdown.
+	again <-chan os.Signal
 	// ready is called by serve once it listens (tests use it to learn the address).
 	ready func(addr string)
 	// exitNow ends the process at once (a second signal during shutdown); nil in tests.
@@ -79,12 +83,36 @@ func commands() []*command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Every signal is caught from the first instruction on, so none is lost
+	// and none takes its default action (death) while a command starts or
+	// stops; SIGHUP waits in its channel until serve reads it, and is
+	// ignored by the other commands and during shutdown.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, os.Interrupt, syscall.SIGTERM)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, signals: hup, exitNow: os.Exit}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	again := make(chan os.Signal, 1)
+	go relaySignals(term, cancel, again)
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		signals: hup, again: again, exitNow: os.Exit}
 	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// relaySignals cancels the command's context on the first SIGTERM or
+// SIGINT and passes the later ones to again. One relay for the process
+// (rather than a second signal.Notify when shutdown begins) means a second
+// signal sent the moment systemd sees STOPPING=1 cannot slip through the
+// gap between the two registrations.
+func relaySignals(term <-chan os.Signal, cancel context.CancelCauseFunc, again chan<- os.Signal) {
+	s := <-term
+	cancel(fmt.Errorf("%v signal received", s))
+	for s := range term {
+		select {
+		case again <- s:
+		default: // one pending is enough to exit
+		}
+	}
 }
 
 // run dispatches one command line and returns the exit status.

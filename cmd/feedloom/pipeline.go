@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,6 +22,8 @@ import (
 // normaliser, tagger, related index and the scheduler driving them.
 type pipeline struct {
 	sched *scheduler.Scheduler
+	// running is true from start until the scheduler's Run returns.
+	running atomic.Bool
 }
 
 // newPipeline wires the ingest path for cfg. reg may be nil (no metrics).
@@ -40,6 +43,7 @@ func newPipeline(cfg *config.Config, db *storage.DB, log *slog.Logger, reg prome
 		Logger:     log,
 		Metrics:    metrics,
 		OnStart:    cfg.Fetch.OnStart,
+		Grace:      fetchGrace, // serve's shutdown budget counts on it
 	}, settings)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
@@ -84,9 +88,24 @@ func (p *pipeline) apply(ctx context.Context, cfg *config.Config) error {
 	return p.sched.Apply(ctx, s)
 }
 
+// start runs the scheduler until ctx ends; its result arrives on the
+// channel. healthy holds from the moment start returns, not from whenever
+// the goroutine gets to mark the scheduler running, so the /healthz and
+// watchdog that READY=1 invites never see a scheduler still starting.
+func (p *pipeline) start(ctx context.Context) chan error {
+	done := make(chan error, 1)
+	p.running.Store(true)
+	go func() {
+		err := p.sched.Run(ctx)
+		p.running.Store(false)
+		done <- err
+	}()
+	return done
+}
+
 // healthy is nil while the scheduler runs.
 func (p *pipeline) healthy() error {
-	if !p.sched.Running() {
+	if !p.running.Load() {
 		return errors.New("scheduler is not running")
 	}
 	return nil

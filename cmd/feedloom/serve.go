@@ -7,10 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -63,7 +60,20 @@ func runServe(ctx context.Context, e *env, c *command, args []string) int {
 		log.Error("feedloom stopped", "error", err)
 		return exitFailure
 	}
+	// The last line of a clean run, after "database closed".
+	log.Info("stopped")
 	return exitOK
+}
+
+// interrupted turns an error from a start-up step that a SIGTERM cut short
+// into a clean stop: systemd stopping a daemon that was still starting
+// (building its index over a large database, say) is no failure.
+func interrupted(ctx context.Context, log *slog.Logger, err error) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		log.Info("start-up interrupted", "reason", context.Cause(ctx))
+		return nil
+	}
+	return err
 }
 
 // serve runs the daemon until ctx is cancelled.
@@ -78,7 +88,7 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 
 	db, err := openStore(ctx, cfg)
 	if err != nil {
-		return err
+		return interrupted(ctx, log, err)
 	}
 	defer func() {
 		if err := db.Close(); err != nil {
@@ -92,11 +102,10 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 	if err != nil {
 		return err
 	}
-	started := time.Now()
+	// BuildIndex logs its own line (articles, duration).
 	if err := p.sched.BuildIndex(ctx); err != nil {
-		return fmt.Errorf("build related index: %w", err)
+		return interrupted(ctx, log, fmt.Errorf("build related index: %w", err))
 	}
-	log.Info("related index ready", "duration", time.Since(started).Round(time.Millisecond))
 
 	handler, err := web.New(web.Options{
 		Store:      db,
@@ -122,13 +131,18 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 	// first and give fetches in flight their grace period.
 	schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSched()
-	schedDone := make(chan error, 1)
-	go func() { schedDone <- p.sched.Run(schedCtx) }()
-	go db.Watch(schedCtx, 2*time.Second)
+	schedDone := p.start(schedCtx)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		db.Watch(schedCtx, 2*time.Second)
+	}()
 
 	reloads.success.Set(1)
 	reloads.timestamp.SetToCurrentTime()
-	notify(log, daemon.SdNotifyReady)
+	// The listener is bound and Serve is accepting: connections systemd's
+	// dependants open after READY=1 are answered.
+	notify(log, daemon.SdNotifyReady+"\nSTATUS="+status(addr, cfg, ""))
 	if e.ready != nil {
 		e.ready(addr)
 	}
@@ -143,6 +157,7 @@ loop:
 			log.Info("shutting down", "reason", context.Cause(ctx))
 			break loop
 		case err := <-httpDone:
+			httpDone <- err // shutdown waits on it
 			runErr = fmt.Errorf("http server: %w", err)
 			break loop
 		case err := <-schedDone:
@@ -155,30 +170,37 @@ loop:
 			break loop
 		case <-e.signals:
 			notify(log, daemon.SdNotifyReloading+"\nMONOTONIC_USEC="+monotonicUsec())
-			if next, ok := reload(ctx, log, cfgPath, current, p, handler); ok {
+			// A SIGTERM arriving meanwhile must not fail the reload half
+			// way: it completes, and the loop then shuts down.
+			note := ""
+			if next, ok := reload(context.WithoutCancel(ctx), log, cfgPath, current, p, handler); ok {
 				current = next
 				reloads.success.Set(1)
 				reloads.timestamp.SetToCurrentTime()
 			} else {
 				reloads.success.Set(0)
+				note = "; the last reload failed (see the log), running the previous config"
 			}
-			notify(log, daemon.SdNotifyReady)
+			notify(log, daemon.SdNotifyReady+"\nSTATUS="+status(addr, current, note))
 		}
 	}
 
-	notify(log, daemon.SdNotifyStopping)
-	if e.exitNow != nil {
-		// A second SIGTERM or SIGINT during shutdown exits at once.
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-		defer signal.Stop(sig)
+	// A second SIGTERM or SIGINT during shutdown exits at once. The relay
+	// in main has caught it since start-up, so one sent right after
+	// STOPPING=1 is not lost. SIGHUP is no longer read: ignored.
+	if e.again != nil && e.exitNow != nil {
+		stopped := make(chan struct{})
+		defer close(stopped)
 		go func() {
-			if _, ok := <-sig; ok {
-				log.Warn("second signal, exiting now")
+			select {
+			case s := <-e.again:
+				log.Warn("second signal, exiting now", "signal", s.String())
 				e.exitNow(exitFailure)
+			case <-stopped:
 			}
 		}()
 	}
+	notify(log, daemon.SdNotifyStopping+"\nSTATUS=stopping")
 
 	// Stop scheduling; fetches in flight get fetchGrace, then are cancelled.
 	stopSched()
@@ -191,22 +213,35 @@ loop:
 		log.Warn("scheduler did not stop in time")
 	}
 
+	<-watchDone
+
+	// HTTP last: feeds stay served while fetches finish. Shutdown closes
+	// the listener and idle connections and waits for requests in flight;
+	// after httpGrace the stragglers' connections are closed.
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
-		log.Warn("http shutdown", "error", err)
+		log.Warn("requests still running after the grace period, closing their connections", "grace", httpGrace, "error", err)
+		if err := srv.Close(); err != nil {
+			log.Warn("close http server", "error", err)
+		}
 	}
 	if err := <-httpDone; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
 		runErr = fmt.Errorf("http server: %w", err)
 	}
-	log.Info("stopped")
 	return runErr
+}
+
+// status is the one-line STATUS= that `systemctl status` shows.
+func status(addr string, cfg *config.Config, note string) string {
+	return fmt.Sprintf("serving on %s, %d sources, %d outputs%s", addr, len(cfg.Sources), len(cfg.Outputs), note)
 }
 
 // reload re-reads the config off to the side and swaps it in when it is
 // valid; on failure every problem is logged and the running config stays.
 func reload(ctx context.Context, log *slog.Logger, path string, old *config.Config, p *pipeline, h *web.Handler) (*config.Config, bool) {
-	log.Info("reloading config", "config", path)
+	started := time.Now()
+	log.Debug("reloading config", "config", path)
 	next, err := config.Load(path)
 	if err != nil {
 		var list config.Errors
@@ -244,7 +279,8 @@ func reload(ctx context.Context, log *slog.Logger, path string, old *config.Conf
 		}
 		return nil, false
 	}
-	log.Info("config reloaded", "sources", len(next.Sources), "outputs", len(next.Outputs))
+	log.Info("config reloaded", "config", path, "sources", len(next.Sources), "outputs", len(next.Outputs),
+		"duration", time.Since(started).Round(time.Millisecond))
 	return next, true
 }
 
@@ -264,21 +300,39 @@ func notify(log *slog.Logger, state string) {
 // is healthy, so a wedged daemon gets restarted.
 func watchdog(ctx context.Context, log *slog.Logger, healthy func() error) {
 	interval, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || interval <= 0 {
+	if err != nil {
+		log.Warn("systemd watchdog not used", "error", err)
 		return
 	}
+	if interval <= 0 {
+		return
+	}
+	log.Info("systemd watchdog enabled", "interval", interval)
 	t := time.NewTicker(interval / 2)
 	defer t.Stop()
+	// A problem is logged when it starts, not at every tick: the interval
+	// can be short and the daemon runs for months.
+	var problem string
+	report := func(msg string, err error) {
+		if msg != problem {
+			log.Warn(msg, "error", err)
+			problem = msg
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			if err := healthy(); err != nil {
-				log.Warn("unhealthy, not pinging the watchdog", "error", err)
+				report("unhealthy, not pinging the watchdog", err)
 				continue
 			}
-			notify(log, daemon.SdNotifyWatchdog)
+			if _, err := daemon.SdNotify(false, daemon.SdNotifyWatchdog); err != nil {
+				report("cannot ping the watchdog", err)
+				continue
+			}
+			problem = ""
 		}
 	}
 }
