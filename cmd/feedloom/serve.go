@@ -113,6 +113,7 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 		Registerer: reg,
 		Gatherer:   reg,
 		Healthy:    p.healthy,
+		NextRun:    p.sched.Next,
 	}, webSettings(cfg))
 	if err != nil {
 		return fmt.Errorf("web: %w", err)

@@ -205,6 +205,11 @@ func (h *Handler) sourceStates(ctx context.Context, st *state) ([]feeds.SourceSt
 		if !ok {
 			s = feeds.SourceState{Name: src.Name, URL: src.URL}
 		}
+		if h.nextRun != nil && !s.Gone {
+			if next, ok := h.nextRun(src.Name); ok && next.After(s.NextAttempt) {
+				s.NextAttempt = next
+			}
+		}
 		modified = later(modified, s.LastFetch)
 		out = append(out, s)
 	}

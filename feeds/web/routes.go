@@ -196,17 +196,19 @@ func (h *Handler) opml(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	if err := h.store.Ping(ctx); err != nil {
-		h.log.Error("health check failed", "part", "database", "error", err)
-		h.hv.writeText(w, r, http.StatusServiceUnavailable, "database: "+oneLine(err.Error()))
+	part, err := "database", h.store.Ping(ctx)
+	if err == nil && h.healthy != nil {
+		part, err = "scheduler", h.healthy()
+	}
+	if err != nil {
+		if !h.unhealthy.Swap(true) {
+			h.log.Warn("unhealthy", "part", part, "error", err)
+		}
+		h.hv.writeText(w, r, http.StatusServiceUnavailable, part+": "+oneLine(err.Error()))
 		return
 	}
-	if h.healthy != nil {
-		if err := h.healthy(); err != nil {
-			h.log.Error("health check failed", "part", "scheduler", "error", err)
-			h.hv.writeText(w, r, http.StatusServiceUnavailable, "scheduler: "+oneLine(err.Error()))
-			return
-		}
+	if h.unhealthy.Swap(false) {
+		h.log.Info("healthy again")
 	}
 	h.hv.writeText(w, r, http.StatusOK, "ok")
 }

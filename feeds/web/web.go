@@ -78,6 +78,10 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// Healthy reports the scheduler's state for /healthz; nil: always healthy.
 	Healthy func() error
+	// NextRun is when the scheduler will next try a source (its next cron
+	// tick); /sources shows the later of it and the stored not-before time.
+	// nil: the stored time only.
+	NextRun func(source string) (time.Time, bool)
 	// FeedMaxAge is the Cache-Control max-age of Atom, RSS, JSON Feed and
 	// OPML documents (0: DefaultFeedMaxAge; negative: no-cache).
 	FeedMaxAge time.Duration
@@ -105,18 +109,22 @@ const (
 // Handler serves feedloom's HTTP routes. It is safe for concurrent use, and
 // Apply may be called while it serves.
 type Handler struct {
-	store    Store
-	log      *slog.Logger
-	healthy  func() error
-	feedCC   []string // Cache-Control header values
-	pageCC   []string
-	mux      *http.ServeMux
-	pages    *render.Pages
-	settings atomic.Pointer[state]
-	cache    *cache
-	flight   flight
-	metrics  *metrics
-	hv       headerValues
+	store   Store
+	log     *slog.Logger
+	healthy func() error
+	nextRun func(string) (time.Time, bool)
+	// unhealthy is set while /healthz fails, so the log says when the state
+	// changes rather than once per probe.
+	unhealthy atomic.Bool
+	feedCC    []string // Cache-Control header values
+	pageCC    []string
+	mux       *http.ServeMux
+	pages     *render.Pages
+	settings  atomic.Pointer[state]
+	cache     *cache
+	flight    flight
+	metrics   *metrics
+	hv        headerValues
 }
 
 // state is one applied Settings with what is derived from it. Cached
@@ -153,6 +161,7 @@ func New(o Options, s Settings) (*Handler, error) {
 		store:   o.Store,
 		log:     o.Logger,
 		healthy: o.Healthy,
+		nextRun: o.NextRun,
 		feedCC:  cacheControl(o.FeedMaxAge, DefaultFeedMaxAge),
 		pageCC:  cacheControl(o.PageMaxAge, DefaultPageMaxAge),
 		pages:   pages,
