@@ -375,7 +375,7 @@ func (db *DB) ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(id int6
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
-	err := db.readTx(ctx, func(tx *sql.Tx) error {
+	err := db.readTxOn(ctx, db.c, func(tx *sql.Tx) error {
 		return chunks(sorted, func(part []int64) (err error) {
 			rows, err := tx.QueryContext(ctx, `SELECT a.id, a.published, a.title_key, t.name FROM articles a
 				LEFT JOIN article_tags at ON at.article_id = a.id LEFT JOIN tags t ON t.id = at.tag_id

@@ -196,7 +196,7 @@ func intersect(a, b []string) []string {
 // computed: new ones, changed ones, and those whose list lost an entry to
 // retention.
 func (db *DB) PendingRelated(ctx context.Context) (_ []int64, err error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id FROM articles INDEXED BY articles_pending
+	rows, err := db.c.QueryContext(ctx, `SELECT id FROM articles INDEXED BY articles_pending
 		WHERE related_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("pending related: %w", err)

@@ -106,7 +106,7 @@ func scanState(sc interface{ Scan(...any) error }) (feeds.SourceState, error) {
 // SourceState returns one source's stored fetch state (with ArticleCount),
 // or feeds.ErrNotFound.
 func (db *DB) SourceState(ctx context.Context, name string) (feeds.SourceState, error) {
-	st, err := scanState(db.r.QueryRowContext(ctx, `SELECT `+stateCols+` FROM sources s WHERE s.name = ?`, name))
+	st, err := scanState(db.c.QueryRowContext(ctx, `SELECT `+stateCols+` FROM sources s WHERE s.name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return feeds.SourceState{}, fmt.Errorf("source %q: %w", name, feeds.ErrNotFound)
 	}

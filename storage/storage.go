@@ -48,11 +48,15 @@ const writerPragmas = "&_pragma=auto_vacuum(INCREMENTAL)&_pragma=wal_autocheckpo
 
 // DB is feedloom's store. It is safe for concurrent use.
 type DB struct {
-	path  string
-	dsn   string
-	w     *sql.DB // the writer: one connection
-	r     *sql.DB // readers: query_only connections
-	st    *stmts  // prepared on w, reused by every write transaction
+	path string
+	dsn  string
+	w    *sql.DB // the writer: one connection
+	r    *sql.DB // readers: query_only connections, for pages and feeds
+	// c is a small query_only pool for the control plane (health checks,
+	// the scheduler's state and index reads), so neither waits behind
+	// page renders when readers poll hard.
+	c     *sql.DB
+	st    *stmts // prepared on w, reused by every write transaction
 	tags  tagCache
 	gen   atomic.Uint64 // content generation (Generation)
 	sgen  atomic.Uint64 // every committed write (StateGeneration)
@@ -114,6 +118,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(db.rconn)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	db.r = r
+	c, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), db.Close())
+	}
+	c.SetMaxOpenConns(2)
+	c.SetMaxIdleConns(2)
+	c.SetConnMaxIdleTime(5 * time.Minute)
+	db.c = c
 	if err := r.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), db.Close())
 	}
@@ -134,6 +146,9 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
+	if db.c != nil {
+		errs = append(errs, db.c.Close())
+	}
 	if db.w != nil {
 		// Lets SQLite refresh its statistics for the next start; harmless to skip.
 		if _, err := db.w.Exec("PRAGMA optimize"); err != nil {
@@ -150,7 +165,7 @@ func (db *DB) Close() error {
 // Ping reports whether the database answers a query (for /healthz).
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	if err := db.r.QueryRowContext(ctx, "SELECT 1 FROM meta WHERE id = 1").Scan(&one); err != nil {
+	if err := db.c.QueryRowContext(ctx, "SELECT 1 FROM meta WHERE id = 1").Scan(&one); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
@@ -284,7 +299,12 @@ func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) 
 
 // readTx runs fn in one read transaction, so that its queries see one snapshot.
 func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	return db.readTxOn(ctx, db.r, fn)
+}
+
+// readTxOn is readTx on the given pool (db.r or the control pool db.c).
+func (db *DB) readTxOn(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}

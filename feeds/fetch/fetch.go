@@ -64,6 +64,10 @@ type Fetcher struct {
 	isPrivate func(net.IP) bool
 }
 
+// Options returns the Fetcher's options with defaults filled in, so that
+// callers wiring it from a config can check what it will do.
+func (f *Fetcher) Options() Options { return f.opts }
+
 // Request is one fetch: the URL and the validators of the last 200.
 type Request struct {
 	URL          string

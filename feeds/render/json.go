@@ -78,8 +78,10 @@ func JSON(w io.Writer, s Site, d Doc) error {
 	for _, e := range d.Entries {
 		f.Items = append(f.Items, jsonItemOf(s, e))
 	}
+	// HTML escaping (\u003c for "<") stays on: a JSON Feed is data, but
+	// a client that sniffs or mislabels it as HTML must find no markup in
+	// it (defence in depth; web also sends nosniff).
 	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(f); err != nil {
 		return fmt.Errorf("write json feed: %w", err)

@@ -55,7 +55,8 @@ func Normalize(tag string) string {
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == 0xFFFD ||
 			r == 0xFFFE || r == 0xFFFF:
 			continue
-		case unicode.IsSpace(r) || r == '_' || r == '-':
+		case unicode.IsSpace(r) || r == '_' || r == '-' || r == '/' || r == '\\':
+			// Slashes would make a tag that /tags/{tag} cannot address.
 			dash = b.Len() > 0
 			continue
 		}
@@ -110,7 +111,7 @@ func isNormalASCII(s string) bool {
 			if s[i-1] == '-' {
 				return false
 			}
-		case c <= ' ' || c >= 0x7f || c == '_' || 'A' <= c && c <= 'Z':
+		case c <= ' ' || c >= 0x7f || c == '_' || c == '/' || c == '\\' || 'A' <= c && c <= 'Z':
 			return false
 		}
 	}

@@ -102,7 +102,7 @@ func TestTags(t *testing.T) {
 		{"source and categories", []string{"World", "news"}, []string{"Middle East", "middle_east", "Syria"}, feeds.Article{},
 			[]string{"middle-east", "news", "syria", "world"}},
 		{"aliases", nil, []string{"ISIS", "Daesh", "US"}, feeds.Article{}, []string{"islamic-state", "united-states"}},
-		{"comma categories", nil, []string{"politics, economy,,  ", "a/b"}, feeds.Article{}, []string{"a/b", "economy", "politics"}},
+		{"comma categories", nil, []string{"politics, economy,,  ", "a/b"}, feeds.Article{}, []string{"a-b", "economy", "politics"}},
 		{"junk dropped", nil, []string{"", " - ", strings.Repeat("x", 100)}, feeds.Article{}, []string{}},
 		{"whole word", nil, nil, feeds.Article{Title: "Oil prices up"}, []string{"energy"}},
 		{"not inside words", nil, nil, feeds.Article{Title: "Boiled eggs and toil; oily foil"}, []string{}},
@@ -179,4 +179,18 @@ func TestTagsConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// Slashes become dashes: a tag must be addressable as /tags/{tag}.
+func TestNormalizeSlashes(t *testing.T) {
+	for in, want := range map[string]string{
+		"TCP/IP":              "tcp-ip",
+		`back\slash`:          "back-slash",
+		"/leading/":           "leading",
+		"<svg/onload=alert1>": "<svg-onload=alert1>",
+	} {
+		if got := tag.Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
