@@ -29,11 +29,8 @@ func loadConfig(e *env, path string) *config.Config {
 
 func runCheck(_ context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	cfg := loadConfig(e, *cfgPath)
 	if cfg == nil {

@@ -205,6 +205,17 @@ func parse(fs *flag.FlagSet, args []string) (ok bool, status int) {
 	return true, 0
 }
 
+// noArgs parses the flags of a command that takes no arguments.
+func (c *command) noArgs(e *env, fs *flag.FlagSet, args []string) (ok bool, status int) {
+	if ok, st := parse(fs, args); !ok {
+		return false, st
+	}
+	if fs.NArg() > 0 {
+		return false, usageError(e, c, "unexpected argument %q", fs.Arg(0))
+	}
+	return true, 0
+}
+
 // usageError reports a wrong command line and returns exitUsage.
 func usageError(e *env, c *command, format string, a ...any) int {
 	fmt.Fprintf(e.stderr, "feedloom %s: %s\n", c.name, fmt.Sprintf(format, a...))

@@ -10,11 +10,8 @@ import (
 
 func runPrune(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
 		log := newLogger(e.stderr, cfg.LogFormat, "warn")

@@ -14,11 +14,8 @@ import (
 func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
 	dry := fs.Bool("n", false, "dry run: count the articles whose tags would change, change nothing")
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
 		tagger, err := tag.New(cfg.Tags.Aliases, cfg.Tags.Rules)

@@ -13,11 +13,8 @@ import (
 func runStats(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
 	asJSON := fs.Bool("json", false, "print the counts as one JSON object")
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	return withStore(ctx, e, c, *cfgPath, func(_ *config.Config, db *storage.DB) int {
 		st, err := db.Stats(ctx)

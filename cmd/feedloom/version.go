@@ -49,11 +49,8 @@ func buildVersion() (ver, rev, goVersion string) {
 
 func runVersion(_ context.Context, e *env, c *command, args []string) int {
 	fs, _ := c.flags(e)
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
-	}
-	if fs.NArg() > 0 {
-		return usageError(e, c, "unexpected argument %q", fs.Arg(0))
 	}
 	ver, rev, gov := buildVersion()
 	fmt.Fprintf(e.stdout, "feedloom %s (commit %s, %s)\n", ver, rev, gov)
