@@ -29,9 +29,15 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 	now := time.Now().UnixMilli()
 	// A content change (Generation) when any list was written.
 	err := db.writeTx(ctx, func(tx *sql.Tx) (wrote bool, err error) {
-		var mark, del, ins *sql.Stmt
-		defer func() { err = errors.Join(err, closeStmts(mark, del, ins)) }()
-		if mark, err = tx.PrepareContext(ctx, `UPDATE articles SET related_at = ? WHERE id = ?`); err != nil {
+		var mark, exists, del, ins *sql.Stmt
+		defer func() { err = errors.Join(err, closeStmts(mark, exists, del, ins)) }()
+		// Only a list computed for the first time (related_at NULL) marks
+		// its article: rewriting an article row, text and all, for every
+		// list a newcomer joins was a third of an ingest's time.
+		if mark, err = tx.PrepareContext(ctx, `UPDATE articles SET related_at = ? WHERE id = ? AND related_at IS NULL`); err != nil {
+			return false, err
+		}
+		if exists, err = tx.PrepareContext(ctx, `SELECT 1 FROM articles WHERE id = ?`); err != nil {
 			return false, err
 		}
 		if del, err = tx.PrepareContext(ctx, `DELETE FROM related WHERE article_id = ?`); err != nil {
@@ -46,11 +52,18 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 			if err != nil {
 				return false, fmt.Errorf("article %d: %w", id, err)
 			}
-			if n, err := r.RowsAffected(); err != nil || n == 0 {
-				if err != nil {
+			n, err := r.RowsAffected()
+			if err != nil {
+				return false, fmt.Errorf("article %d: %w", id, err)
+			}
+			if n == 0 {
+				var one int
+				switch err := exists.QueryRowContext(ctx, id).Scan(&one); {
+				case errors.Is(err, sql.ErrNoRows):
+					continue // gone
+				case err != nil:
 					return false, fmt.Errorf("article %d: %w", id, err)
 				}
-				continue // gone
 			}
 			wrote = true
 			if _, err := del.ExecContext(ctx, id); err != nil {
