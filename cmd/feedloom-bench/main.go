@@ -1,0 +1,247 @@
+// Command feedloom-bench measures feedloom against its floor and its peers
+// on a deterministic synthetic corpus served from loopback:
+//
+//   - ingest: a cold and a warm (all-304) pass through the real pipeline
+//     (storage.Open + scheduler.New + RunOnce, wired as `feedloom fetch`
+//     wires it), beside the floor: (a) download + gofeed parse, (b) the same
+//     plus a plain SQLite insert, one transaction per feed;
+//   - related: feeds/related's RunBench at 100k and 1M articles;
+//   - serve: a cached 50-entry feed (200 and 304) with wrk, beside nginx
+//     serving the same bytes as a static file.
+//
+// Each measured ingest and related run happens in a child process (this
+// binary re-executed) so that its CPU time and peak RSS are its own. It
+// prints one table and, with -json, writes every figure to a file.
+//
+//	go run ./cmd/feedloom-bench              # the full run (several minutes)
+//	go run ./cmd/feedloom-bench -quick       # a smoke run
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds/config"
+)
+
+func main() {
+	if job := os.Getenv(childEnv); job != "" {
+		os.Exit(childMain(job))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// size is one ingest corpus: feeds × items per feed.
+type size struct{ feeds, items int }
+
+func (s size) String() string { return fmt.Sprintf("%dx%d", s.feeds, s.items) }
+
+// options are the parsed flags.
+type options struct {
+	seed           int64
+	epoch          time.Time
+	sizes          []size
+	relatedSizes   []int
+	relatedTimeout time.Duration
+	serveDuration  time.Duration
+	serveConns     []int
+	serveCorpus    size
+	skip           map[string]bool
+	jsonPath       string
+	repeat         int
+	concurrency    int
+	perHost        int
+	cpuProfile     string
+	profileSize    int // feeds×items of the size profiled (the largest)
+	wrk, nginx     string
+	install        bool
+	aptUpdated     bool
+}
+
+// Defaults of the full run and of -quick.
+const (
+	defaultSizes        = "200x50,1000x50"
+	defaultRelated      = "100000,1000000"
+	quickSizes          = "50x20"
+	quickRelated        = "10000"
+	quickServe          = 2 * time.Second
+	defaultServe        = 10 * time.Second
+	defaultRelatedLimit = 10 * time.Minute
+)
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("feedloom-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &options{}
+	fs.Int64Var(&o.seed, "seed", 1, "corpus seed: the same seed gives the same bytes")
+	epoch := fs.String("epoch", "", "newest publication date of the corpus, YYYY-MM-DD (default: today, UTC)")
+	sizes := fs.String("sizes", defaultSizes, "ingest corpora, FEEDSxITEMS, comma-separated")
+	rel := fs.String("related-sizes", defaultRelated, "related index sizes (articles), comma-separated")
+	fs.DurationVar(&o.relatedTimeout, "related-timeout", defaultRelatedLimit, "give up on a related size after this long")
+	fs.DurationVar(&o.serveDuration, "serve-duration", defaultServe, "duration of each wrk run")
+	conns := fs.String("serve-conns", "64,256", "wrk connection counts, comma-separated")
+	serveCorpus := fs.String("serve-corpus", "20x50", "FEEDSxITEMS ingested into the store the serve part publishes")
+	skip := fs.String("skip", "", "parts to skip: ingest, related, serve (comma-separated)")
+	fs.StringVar(&o.jsonPath, "json", "", "write every figure to this file as JSON")
+	fs.IntVar(&o.repeat, "repeat", 1, "runs of each ingest measurement (the median cold run is kept)")
+	def := config.Default()
+	fs.IntVar(&o.concurrency, "concurrency", def.Fetch.Concurrency, "fetches in flight (feedloom and the floor)")
+	fs.IntVar(&o.perHost, "per-host", def.Fetch.PerHost, "feedloom's fetches in flight per host")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "profile a separate cold feedloom pass of the largest size into this file")
+	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk command (empty: skip the load runs)")
+	fs.StringVar(&o.nginx, "nginx", "nginx", "nginx command (empty: skip the nginx column)")
+	fs.BoolVar(&o.install, "install", true, "apt-get install wrk and nginx when missing (as root)")
+	quick := fs.Bool("quick", false, "smoke preset: -sizes "+quickSizes+" -related-sizes "+quickRelated+" -serve-duration "+quickServe.String())
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["sizes"] {
+			*sizes = quickSizes
+		}
+		if !set["related-sizes"] {
+			*rel = quickRelated
+		}
+		if !set["serve-duration"] {
+			o.serveDuration = quickServe
+		}
+	}
+	var err error
+	o.epoch = DefaultEpoch(time.Now())
+	if *epoch != "" {
+		if o.epoch, err = time.Parse(time.DateOnly, *epoch); err != nil {
+			return nil, fmt.Errorf("-epoch: %w", err)
+		}
+	}
+	if o.sizes, err = parseSizes(*sizes); err != nil {
+		return nil, err
+	}
+	if o.relatedSizes, err = parseInts("-related-sizes", *rel); err != nil {
+		return nil, err
+	}
+	if o.serveConns, err = parseInts("-serve-conns", *conns); err != nil {
+		return nil, err
+	}
+	if sc, err := parseSizes(*serveCorpus); err != nil || len(sc) != 1 {
+		return nil, fmt.Errorf("-serve-corpus: %q is not one FEEDSxITEMS", *serveCorpus)
+	} else {
+		o.serveCorpus = sc[0]
+	}
+	o.skip = map[string]bool{}
+	for _, s := range strings.Split(*skip, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "":
+		case "ingest", "related", "serve":
+			o.skip[s] = true
+		default:
+			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve)", s)
+		}
+	}
+	if o.repeat < 1 || o.concurrency < 1 || o.perHost < 1 {
+		return nil, fmt.Errorf("-repeat, -concurrency and -per-host must be at least 1")
+	}
+	for _, s := range o.sizes {
+		o.profileSize = max(o.profileSize, s.feeds*s.items)
+	}
+	return o, nil
+}
+
+func parseSizes(s string) ([]size, error) {
+	var out []size
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		a, b, ok := strings.Cut(part, "x")
+		nf, err1 := strconv.Atoi(a)
+		ni, err2 := strconv.Atoi(b)
+		if !ok || err1 != nil || err2 != nil || nf < 1 || ni < 1 {
+			return nil, fmt.Errorf("-sizes: %q is not FEEDSxITEMS", part)
+		}
+		out = append(out, size{nf, ni})
+	}
+	return out, nil
+}
+
+func parseInts(name, s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a positive number", name, part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "feedloom-bench:", err)
+		return 2
+	}
+	progress := func(msg string) {
+		fmt.Fprintf(stderr, "%s  %s  (load %s)\n", time.Now().Format("15:04:05"), msg, loadAvg())
+	}
+	res := newResults(o)
+	if !o.skip["ingest"] {
+		for _, s := range o.sizes {
+			t0 := time.Now()
+			c := GenerateCorpus(uint64(o.seed), o.epoch, s.feeds, s.items)
+			progress(fmt.Sprintf("corpus %v: %d items, %d expected articles, %.1f MB, generated in %v",
+				s, c.Items, c.Stories, float64(c.Bytes)/1e6, time.Since(t0).Round(time.Millisecond)))
+			f, err := measureIngest(ctx, o, c, s.feeds, s.items, progress)
+			if err != nil {
+				fmt.Fprintln(stderr, "feedloom-bench: ingest:", err)
+				return 1
+			}
+			res.Ingest = append(res.Ingest, f)
+		}
+	}
+	if !o.skip["related"] {
+		if res.Related, err = measureRelated(ctx, o, progress); err != nil {
+			fmt.Fprintln(stderr, "feedloom-bench: related:", err)
+			return 1
+		}
+	}
+	if !o.skip["serve"] {
+		if res.Serve, err = measureServe(ctx, o, progress); err != nil {
+			fmt.Fprintln(stderr, "feedloom-bench: serve:", err)
+			return 1
+		}
+	}
+	res.finish()
+	writeTable(stdout, res)
+	if o.jsonPath != "" {
+		if err := writeJSON(o.jsonPath, res); err != nil {
+			fmt.Fprintln(stderr, "feedloom-bench:", err)
+			return 1
+		}
+	}
+	return 0
+}
