@@ -73,18 +73,22 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 }
 
 // relate puts changed articles into the index and saves every list that
-// changed because of them. One step under relateMu: two fetches finishing
-// together must not save lists computed before the other's newcomers.
+// changed because of them. Put and Refresh run under relateMu, in one
+// order, so a list is never computed before another fetch's newcomers; the
+// lists then wait in unsaved, and one SaveRelated writes all the lists that
+// concurrent fetches computed meanwhile (a group commit: a list that several
+// feeds touch is written once, and one transaction serves many feeds). When
+// relate returns, its lists are stored.
 func (sc *Scheduler) relate(ctx context.Context, changed []int64) error {
 	if sc.index == nil || len(changed) == 0 {
 		return nil
 	}
+	began := time.Now()
 	sc.relateMu.Lock()
-	defer sc.relateMu.Unlock()
 	if err := sc.buildLocked(ctx); err != nil {
+		sc.relateMu.Unlock()
 		return err // the build reads the store, which already holds changed
 	}
-	began := time.Now()
 	present := make([]int64, 0, len(changed)) // pruned in the meantime: absent
 	err := sc.store.ArticleTagsByIDs(ctx, changed, func(id int64, published time.Time, titleKey string, tags []string) error {
 		sc.index.Put(id, published, titleKey, tags)
@@ -92,12 +96,46 @@ func (sc *Scheduler) relate(ctx context.Context, changed []int64) error {
 		return nil
 	})
 	if err != nil {
+		sc.relateMu.Unlock()
 		return fmt.Errorf("load changed articles: %w", err)
 	}
-	if err := sc.store.SaveRelated(ctx, sc.index.Refresh(present, nil)); err != nil {
-		return fmt.Errorf("save related lists: %w", err)
+	sc.queueLocked(sc.index.Refresh(present, nil))
+	sc.relateMu.Unlock()
+
+	if err := sc.saveUnsaved(ctx); err != nil {
+		return err
 	}
 	sc.metrics.relateTook(time.Since(began))
+	return nil
+}
+
+// saveUnsaved writes every list waiting in unsaved. Lists that fail to be
+// written go back (unless a newer one replaced them) for the next save;
+// their articles stay pending in the store, so a restart computes them too.
+func (sc *Scheduler) saveUnsaved(ctx context.Context) error {
+	sc.saveMu.Lock()
+	defer sc.saveMu.Unlock()
+	sc.relateMu.Lock()
+	batch := sc.unsaved
+	sc.unsaved = nil
+	sc.relateMu.Unlock()
+	if len(batch) == 0 {
+		return nil // written by the save that ran before this one
+	}
+	if err := sc.store.SaveRelated(ctx, batch); err != nil {
+		sc.relateMu.Lock()
+		if sc.unsaved == nil {
+			sc.unsaved = batch
+		} else {
+			for id, l := range batch {
+				if _, newer := sc.unsaved[id]; !newer {
+					sc.unsaved[id] = l
+				}
+			}
+		}
+		sc.relateMu.Unlock()
+		return fmt.Errorf("save related lists: %w", err)
+	}
 	return nil
 }
 
@@ -140,20 +178,33 @@ func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
 		return nil
 	}
 	sc.relateMu.Lock()
-	defer sc.relateMu.Unlock()
 	if !sc.indexBuilt {
+		sc.relateMu.Unlock()
 		return nil // the build reads the store, which no longer has them
 	}
 	began := time.Now()
-	lists := sc.index.Refresh(nil, deleted)
+	sc.queueLocked(sc.index.Refresh(nil, deleted))
 	for _, id := range deleted { // never write a list for an article that is gone
-		delete(lists, id)
+		delete(sc.unsaved, id)
 	}
-	if err := sc.store.SaveRelated(ctx, lists); err != nil {
-		return fmt.Errorf("save related lists after retention: %w", err)
+	sc.relateMu.Unlock()
+	if err := sc.saveUnsaved(ctx); err != nil {
+		return fmt.Errorf("after retention: %w", err)
 	}
 	sc.metrics.relateTook(time.Since(began))
 	return nil
+}
+
+// queueLocked adds freshly computed lists to unsaved, replacing older
+// versions; relateMu must be held, so lists are queued in computing order.
+func (sc *Scheduler) queueLocked(lists map[int64][]feeds.RelatedPost) {
+	if len(lists) == 0 {
+		return
+	}
+	if sc.unsaved == nil {
+		sc.unsaved = make(map[int64][]feeds.RelatedPost, len(lists))
+	}
+	maps.Copy(sc.unsaved, lists)
 }
 
 // sortedNames returns the keys of m in order, for deterministic loops.
@@ -176,13 +227,10 @@ func (sc *Scheduler) rescore(ctx context.Context) error {
 			return nil
 		}
 		lists := sc.index.Rescore(rescoreBatch)
-		var err error
-		if len(lists) > 0 {
-			err = sc.store.SaveRelated(ctx, lists)
-		}
+		sc.queueLocked(lists)
 		sc.relateMu.Unlock()
-		if err != nil {
-			return fmt.Errorf("save rescored related lists: %w", err)
+		if err := sc.saveUnsaved(ctx); err != nil {
+			return fmt.Errorf("rescore: %w", err)
 		}
 		if len(lists) < rescoreBatch {
 			return nil

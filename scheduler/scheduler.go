@@ -156,7 +156,12 @@ type Scheduler struct {
 	entries map[string]entry
 	jobCtx  context.Context
 
-	relateMu   sync.Mutex // Put+Refresh+SaveRelated as one step, so lists are never saved stale
+	relateMu sync.Mutex // Put+Refresh, and taking unsaved lists, in one order
+	// unsaved holds lists computed but not yet written, newest per article,
+	// guarded by relateMu; saveMu lets one SaveRelated run at a time, and
+	// whoever holds it writes every list computed meanwhile (group commit).
+	unsaved    map[int64][]feeds.RelatedPost
+	saveMu     sync.Mutex
 	indexBuilt bool
 	failingMu  sync.Mutex
 	failing    map[string]bool
