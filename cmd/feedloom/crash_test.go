@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,10 +45,10 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the binary ten times; skipped with -short")
 	}
-	if raceBuild() {
+	if raceEnabled() {
 		t.Skip("skipped under -race (see the doc comment); .ci/run runs it without")
 	}
-	bin := buildCrashBinary(t)
+	bin := buildFeedloom(t)
 	dir := t.TempDir()
 	o := newCrashOrigin(t)
 	cfg := filepath.Join(dir, "config.yaml")
@@ -232,28 +231,3 @@ func crashFeed(i, gen int, now time.Time) string {
 	return b.String()
 }
 
-// raceBuild reports whether this test binary was built with -race.
-func raceBuild() bool {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "-race" {
-				return s.Value == "true"
-			}
-		}
-	}
-	return false
-}
-
-// buildCrashBinary builds this package into a temporary directory.
-func buildCrashBinary(t *testing.T) string {
-	t.Helper()
-	gocmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the binary with")
-	}
-	bin := filepath.Join(t.TempDir(), "feedloom")
-	if out, err := exec.CommandContext(t.Context(), gocmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
