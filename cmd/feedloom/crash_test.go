@@ -230,4 +230,3 @@ func crashFeed(i, gen int, now time.Time) string {
 	b.WriteString(`</channel></rss>`)
 	return b.String()
 }
-
