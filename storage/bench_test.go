@@ -98,3 +98,42 @@ func BenchmarkIngestFloor(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*50), "µs/article")
 }
+
+// BenchmarkRelatedRead reads one stored related list with its titles,
+// links and shared tags, as /articles/{id} does, from a store of 20,000
+// articles (400 feeds × 50) each with a list of 5. The query is one indexed
+// lookup, so its cost grows with log N only.
+//
+//	go test -run '^$' -bench 'RelatedRead' ./storage/
+func BenchmarkRelatedRead(b *testing.B) {
+	db, _ := openDB(b)
+	ctx := context.Background()
+	const nFeeds, perFeed = 400, 50
+	for f := range nFeeds {
+		if _, err := db.Ingest(ctx, fmt.Sprint("src-", f%100), feeds.SourceState{}, bulkFeed(f, perFeed, 512), t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n := int64(nFeeds * perFeed)
+	lists := make(map[int64][]feeds.RelatedPost, 1000)
+	for id := int64(1); id <= n; id++ {
+		var l []feeds.RelatedPost
+		for k := int64(1); k <= 5; k++ {
+			l = append(l, feeds.RelatedPost{ArticleID: (id+k*97)%n + 1, Score: 1 / float64(k)})
+		}
+		lists[id] = l
+		if len(lists) == 1000 || id == n {
+			if err := db.SaveRelated(ctx, lists); err != nil {
+				b.Fatal(err)
+			}
+			clear(lists)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for b.Loop() {
+		posts, err := db.Related(ctx, rng.Int64N(n)+1)
+		if err != nil || len(posts) != 5 {
+			b.Fatalf("related: %d posts, %v", len(posts), err)
+		}
+	}
+}
