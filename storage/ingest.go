@@ -258,6 +258,24 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	if err != nil {
 		return fmt.Errorf("find by title: %w", err)
 	}
+	err = in.eachRow(`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories
+		FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `, nil, titles,
+		func(rows *sql.Rows) error {
+			var tk string
+			var id int64
+			var ai articleInfo
+			if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
+				return err
+			}
+			if !hasHit(in.byTitle[tk], id) {
+				in.byTitle[tk] = append(in.byTitle[tk], titleHit{id, ai.published})
+			}
+			in.articles[id] = ai
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("find by other titles: %w", err)
+	}
 	for _, hits := range in.byTitle {
 		slices.SortFunc(hits, func(a, b titleHit) int { return cmp.Compare(a.id, b.id) })
 	}
@@ -378,6 +396,9 @@ func (in *ingester) article(a *feeds.Article) error {
 		if err := in.mergeCategories(id, cats); err != nil {
 			return err
 		}
+		if err := in.rememberTitle(id, a.TitleKey); err != nil {
+			return err
+		}
 	}
 	grew, err := in.addTags(id, a.Tags, !ok)
 	if err != nil {
@@ -404,6 +425,26 @@ func (in *ingester) article(a *feeds.Article) error {
 		in.res.Changed = append(in.res.Changed, id)
 	}
 	return nil
+}
+
+// rememberTitle records a title key a found article was not known by, so a
+// later copy under that title (and another link) still finds it.
+func (in *ingester) rememberTitle(id int64, titleKey string) error {
+	if !in.titleCandidate(titleKey) || hasHit(in.byTitle[titleKey], id) {
+		return nil
+	}
+	published := in.articles[id].published
+	if _, err := in.tx.ExecContext(in.ctx, `INSERT OR IGNORE INTO article_titles (title_key, article_id, published)
+		VALUES (?, ?, ?)`, titleKey, id, published); err != nil {
+		return fmt.Errorf("remember title of %d: %w", id, err)
+	}
+	in.byTitle[titleKey] = append(in.byTitle[titleKey], titleHit{id, published})
+	return nil
+}
+
+// hasHit reports whether hits names article id.
+func hasHit(hits []titleHit, id int64) bool {
+	return slices.ContainsFunc(hits, func(h titleHit) bool { return h.id == id })
 }
 
 // mergeCategories adds the categories a found article lacks (up to the cap).

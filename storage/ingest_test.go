@@ -40,6 +40,18 @@ func TestIngestDedupe(t *testing.T) {
 			rows: [][]string{{"wire", "paper", "blog"}, {"late"}},
 		},
 		{
+			// The row is stored from a re-titled copy; the original title
+			// arrives by link; a third copy with the original title and
+			// another link must still find the story.
+			name: "title learned through a link merge",
+			steps: []step{
+				{"paper", []feeds.Article{art("paper-9", "https://news.example/syria/town", "Town falls to rebels after long siege", t0, "h2")}, feeds.IngestResult{New: 1}},
+				{"wire", []feeds.Article{art("wire-1", "https://news.example/syria/town", story, t0.Add(time.Hour), "h1")}, feeds.IngestResult{Duplicate: 1}},
+				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", story, t0.Add(3*time.Hour), "h3")}, feeds.IngestResult{Duplicate: 1}},
+			},
+			rows: [][]string{{"paper", "wire", "blog"}},
+		},
+		{
 			name: "short titles never merge by title",
 			steps: []step{
 				{"a", []feeds.Article{art("a1", "https://a.example/live", "Live updates", t0, "h")}, feeds.IngestResult{New: 1}},
