@@ -243,38 +243,29 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	if err != nil {
 		return fmt.Errorf("find by link: %w", err)
 	}
-	err = in.eachRow(`SELECT title_key, id, content_hash, published, categories FROM articles WHERE title_key IN `, nil, titles,
-		func(rows *sql.Rows) error {
-			var tk string
-			var id int64
-			var ai articleInfo
-			if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
-				return err
-			}
+	// Titles: each article's own title key, and the other titles merges
+	// taught it (article_titles).
+	byTitle := func(rows *sql.Rows) error {
+		var tk string
+		var id int64
+		var ai articleInfo
+		if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
+			return err
+		}
+		if !hasHit(in.byTitle[tk], id) {
 			in.byTitle[tk] = append(in.byTitle[tk], titleHit{id, ai.published})
-			in.articles[id] = ai
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("find by title: %w", err)
+		}
+		in.articles[id] = ai
+		return nil
 	}
-	err = in.eachRow(`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories
-		FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `, nil, titles,
-		func(rows *sql.Rows) error {
-			var tk string
-			var id int64
-			var ai articleInfo
-			if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
-				return err
-			}
-			if !hasHit(in.byTitle[tk], id) {
-				in.byTitle[tk] = append(in.byTitle[tk], titleHit{id, ai.published})
-			}
-			in.articles[id] = ai
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("find by other titles: %w", err)
+	for _, q := range []string{
+		`SELECT title_key, id, content_hash, published, categories FROM articles WHERE title_key IN `,
+		`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories
+		FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `,
+	} {
+		if err := in.eachRow(q, nil, titles, byTitle); err != nil {
+			return fmt.Errorf("find by title: %w", err)
+		}
 	}
 	for _, hits := range in.byTitle {
 		slices.SortFunc(hits, func(a, b titleHit) int { return cmp.Compare(a.id, b.id) })

@@ -234,7 +234,9 @@ func TestCheck(t *testing.T) {
 	})
 }
 
-func TestFetchStatsRelatedBackup(t *testing.T) {
+// newDeskOrigin serves two small feeds: alpha (two Iraq/Syria energy
+// stories and a sport one) and beta (one Syria story).
+func newDeskOrigin(t *testing.T) *origin {
 	o := newOrigin(t, map[string]string{
 		"/alpha.xml": rssDoc(
 			[3]string{"a1", "Oil pipeline attacked near Kirkuk in northern Iraq", "iraq"},
@@ -243,6 +245,11 @@ func TestFetchStatsRelatedBackup(t *testing.T) {
 		),
 		"/beta.xml": rssDoc([3]string{"b1", "Syria talks resume in Geneva after long pause", "syria"}),
 	})
+	return o
+}
+
+func TestFetchStatsRelatedBackup(t *testing.T) {
+	o := newDeskOrigin(t)
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, baseConfig(dir, o.srv.URL, fmt.Sprintf("  - name: beta\n    url: %q\n  - name: broken\n    url: %q\n", o.srv.URL+"/beta.xml", o.srv.URL+"/missing.xml")))
 	ctx := context.Background()
@@ -302,7 +309,7 @@ func TestFetchStatsRelatedBackup(t *testing.T) {
 	}
 
 	e, out, errw = testEnv()
-	if got := run(ctx, e, []string{"opml", "export", "-config", cfg}); got != exitFailure && got != exitOK {
+	if got := run(ctx, e, []string{"opml", "export", "-config", cfg}); got != exitOK {
 		t.Fatalf("opml export: %d %s", got, errw)
 	}
 	opml := filepath.Join(dir, "subs.opml")
@@ -315,6 +322,31 @@ func TestFetchStatsRelatedBackup(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "sources:") || !strings.Contains(out.String(), o.srv.URL+"/beta.xml") {
 		t.Errorf("opml import output:\n%s", out)
+	}
+
+	// A new tag rule reaches stored articles through retag: -n counts,
+	// the real run changes, a second run finds nothing left to do.
+	body, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRule := strings.Replace(string(body), "tags:\n  rules:\n", "tags:\n  rules:\n    - tag: geneva\n      any: [\"geneva\"]\n", 1)
+	if withRule == string(body) {
+		t.Fatal("test config has no tags.rules to extend")
+	}
+	writeConfig(t, dir, withRule)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"retag", "-n", "-config", cfg}, "would retag 1 of 4 articles"},
+		{[]string{"retag", "-config", cfg}, "retagged 1 of 4 articles"},
+		{[]string{"retag", "-config", cfg}, "retagged 0 of 4 articles"},
+	} {
+		e, out, errw = testEnv()
+		if got := run(ctx, e, tc.args); got != exitOK || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%v: status %d, output %q, want %q (%s)", tc.args, got, out, tc.want, errw)
+		}
 	}
 }
 
@@ -353,14 +385,7 @@ func get(t *testing.T, url string) (int, string) {
 // and pages with their related posts; SIGHUP reloads good and bad configs;
 // cancelling the context stops it cleanly.
 func TestServeEndToEnd(t *testing.T) {
-	o := newOrigin(t, map[string]string{
-		"/alpha.xml": rssDoc(
-			[3]string{"a1", "Oil pipeline attacked near Kirkuk in northern Iraq", "iraq"},
-			[3]string{"a2", "Iraq and Syria agree on new oil pipeline route", "iraq,syria"},
-			[3]string{"a3", "Football final ends in penalty shoot-out drama", "sport"},
-		),
-		"/beta.xml": rssDoc([3]string{"b1", "Syria talks resume in Geneva after long pause", "syria"}),
-	})
+	o := newDeskOrigin(t)
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, baseConfig(dir, o.srv.URL, ""))
 
