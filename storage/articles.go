@@ -244,7 +244,7 @@ func (db *DB) SetTags(ctx context.Context, id int64, tags []string) error {
 			return false, err
 		}
 		if changed {
-			_, err = tx.ExecContext(ctx, `UPDATE articles SET related_at = NULL WHERE id = ?`, id)
+			_, err = tx.StmtContext(ctx, db.st.clearRelated).ExecContext(ctx, id)
 		}
 		return changed, err
 	})

@@ -220,3 +220,55 @@ func TestMigrateFromV1(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateRelatedLists: lists stored one row per entry (schema 4) come
+// through migration 0005 in rank order with their scores; a computed empty
+// list stays computed, an uncomputed one stays pending.
+func TestMigrateRelatedLists(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v4.db")
+	raw := rawDB(t, path)
+	for i := 1; i <= 4; i++ {
+		names, err := filepath.Glob(filepath.Join("migrations", fmt.Sprintf("%04d_*.sql", i)))
+		if err != nil || len(names) != 1 {
+			t.Fatalf("migration %d: %v %v", i, names, err)
+		}
+		q, err := os.ReadFile(names[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(string(q)); err != nil {
+			t.Fatalf("migration %d: %v", i, err)
+		}
+	}
+	for _, q := range []string{`PRAGMA user_version = 4`,
+		`INSERT INTO articles (id, published, first_seen, related_at, title_key, title, link) VALUES
+			(1, 0, 0, 5, 'one', 'One', 'https://v4.example/1'),
+			(2, 0, 0, 5, 'two', 'Two', 'https://v4.example/2'),
+			(3, 0, 0, 5, 'three', 'Three', 'https://v4.example/3'),
+			(4, 0, 0, NULL, 'four', 'Four', 'https://v4.example/4')`,
+		`INSERT INTO related (article_id, rank, related_id, score) VALUES
+			(1, 1, 2, 0.25), (1, 0, 3, 1.5), (2, 0, 1, 0.125)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a v4 database: %v", err)
+	}
+	defer db.Close()
+	rel, err := db.Related(ctx, 1)
+	if err != nil || len(rel) != 2 || rel[0].ArticleID != 3 || rel[0].Score != 1.5 ||
+		rel[1].ArticleID != 2 || rel[1].Score != 0.25 || rel[1].Title != "Two" {
+		t.Fatalf("Related(1) = %+v, %v", rel, err)
+	}
+	pending, err := db.PendingRelated(ctx)
+	if err != nil || !slices.Equal(pending, []int64{4}) {
+		t.Errorf("PendingRelated = %v, %v; want [4] (3 was computed empty)", pending, err)
+	}
+	if st, err := db.Stats(ctx); err != nil || st.RelatedLists != 3 {
+		t.Errorf("Stats.RelatedLists = %d, %v; want 3", st.RelatedLists, err)
+	}
+}

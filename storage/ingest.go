@@ -370,6 +370,9 @@ func (in *ingester) article(a *feeds.Article) error {
 				a.Title, a.Author, a.Summary, a.Content, id); err != nil {
 				return fmt.Errorf("update article %d: %w", id, err)
 			}
+			if _, err := in.s.clearRelated.ExecContext(in.ctx, id); err != nil {
+				return fmt.Errorf("mark related pending: %w", err)
+			}
 			info.hash = a.ContentHash
 			in.articles[id] = info
 			textChanged = true

@@ -32,9 +32,9 @@ const vacuumStep = 2048
 //     source still keeps stays.
 //
 // Deletion runs in batches of batch ids (0: 500; at most 5000), each its own short
-// transaction, and cascades to carriages, tags and related lists in both
-// directions; articles whose list pointed at a deleted one are marked
-// pending. Afterwards free pages are given back with incremental_vacuum.
+// transaction, and cascades to carriages, tags and the deleted articles'
+// related lists; an entry in another list that points at a deleted article
+// is skipped when read, and the scheduler rewrites such lists (Retain). Afterwards free pages are given back with incremental_vacuum.
 // Candidates are chosen from one snapshot; an article that a source picks
 // up again between the choice and its batch is still deleted.
 func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int, now time.Time, batch int) ([]int64, error) {
@@ -70,14 +70,6 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int,
 		part := victims[:n]
 		victims = victims[n:]
 		err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
-			in := placeholders(len(part))
-			args := int64Args(part)
-			if _, err := tx.ExecContext(ctx, `UPDATE articles SET related_at = NULL
-				WHERE related_at IS NOT NULL AND id NOT IN (`+in+`)
-				AND id IN (SELECT article_id FROM related WHERE related_id IN (`+in+`))`,
-				append(slices.Clone(args), args...)...); err != nil {
-				return false, fmt.Errorf("mark lists pending: %w", err)
-			}
 			var got []int64
 			err := chunks(part, func(p []int64) (err error) {
 				rows, err := tx.QueryContext(ctx, `DELETE FROM articles WHERE id IN (`+placeholders(len(p))+`) RETURNING id`,
@@ -225,7 +217,7 @@ func (db *DB) vacuum(ctx context.Context) error {
 func (db *DB) Stats(ctx context.Context) (feeds.Stats, error) {
 	var s feeds.Stats
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
-		var pending, pages, pageSize int64
+		var pages, pageSize int64
 		for _, q := range []struct {
 			query string
 			dst   []any
@@ -235,7 +227,7 @@ func (db *DB) Stats(ctx context.Context) (feeds.Stats, error) {
 			{`SELECT count(*) FROM articles INDEXED BY articles_published`, []any{&s.Articles}},
 			{`SELECT count(*) FROM carriages`, []any{&s.Carriages}},
 			{`SELECT count(*) FROM tags WHERE uses > 0`, []any{&s.Tags}},
-			{`SELECT count(*) FROM articles INDEXED BY articles_pending WHERE related_at IS NULL`, []any{&pending}},
+			{`SELECT count(*) FROM related_lists`, []any{&s.RelatedLists}},
 			{`PRAGMA page_count`, []any{&pages}},
 			{`PRAGMA page_size`, []any{&pageSize}},
 		} {
@@ -243,7 +235,6 @@ func (db *DB) Stats(ctx context.Context) (feeds.Stats, error) {
 				return fmt.Errorf("%s: %w", firstLine(q.query), err)
 			}
 		}
-		s.RelatedLists = s.Articles - int(pending)
 		s.DBBytes = pages * pageSize
 		return nil
 	})

@@ -47,6 +47,7 @@ func TestPrune(t *testing.T) {
 	saveRelated(t, db, map[int64][]feeds.RelatedPost{
 		ids[0]: {{ArticleID: ids[4], Score: 1}},
 		ids[4]: {{ArticleID: ids[0], Score: 1}, {ArticleID: ids[2], Score: 0.5}},
+		ids[3]: {{ArticleID: ids[2], Score: 0.9}, {ArticleID: ids[1], Score: 0.4}},
 		newB:   {{ArticleID: oldB, Score: 1}},
 	})
 
@@ -68,7 +69,7 @@ func TestPrune(t *testing.T) {
 			`SELECT count(*) FROM articles WHERE id = ?`,
 			`SELECT count(*) FROM carriages WHERE article_id = ?`,
 			`SELECT count(*) FROM article_tags WHERE article_id = ?`,
-			`SELECT count(*) FROM related WHERE article_id = ?1 OR related_id = ?1`,
+			`SELECT count(*) FROM related_lists WHERE article_id = ?`,
 		} {
 			if n := count(t, raw, q, id); n != 0 {
 				t.Errorf("%s [%d] = %d after prune", q, id, n)
@@ -84,15 +85,14 @@ func TestPrune(t *testing.T) {
 	if n, _ := db.TagCount(ctx, "shared"); n != 4 { // a1, a3, a4, b-new
 		t.Errorf("TagCount(shared) = %d, want 4", n)
 	}
-	// lists that pointed at pruned articles are pending again
-	pending, err := db.PendingRelated(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// entries pointing at pruned articles are skipped when read
 	for _, id := range []int64{ids[4], newB} {
-		if !slices.Contains(pending, id) {
-			t.Errorf("article %d not pending after losing a related entry: %v", id, pending)
+		if rel, err := db.Related(ctx, id); err != nil || len(rel) != 0 {
+			t.Errorf("Related(%d) = %v, %v; want empty", id, rel, err)
 		}
+	}
+	if rel, err := db.Related(ctx, ids[3]); err != nil || len(rel) != 1 || rel[0].ArticleID != ids[1] {
+		t.Errorf("Related(%d) = %+v, %v; want only %d", ids[3], rel, err, ids[1])
 	}
 	if rel, err := db.Related(ctx, ids[4]); err != nil || len(rel) != 0 {
 		t.Errorf("Related(%d) = %v, %v; want empty", ids[4], rel, err)

@@ -7,16 +7,17 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"time"
+	"strconv"
+	"strings"
 
 	"github.com/feedloom/feedloom/feeds"
 )
 
 // SaveRelated replaces the stored related list of each article in lists (in
-// list order; ArticleID and Score are used) and marks it computed, all in
-// one transaction. Lists of articles that no longer exist, and entries
-// pointing at articles that no longer exist, are skipped: retention may have
-// removed them since the lists were computed.
+// list order; ArticleID and Score are used), all in one transaction: one
+// row per list. Lists of articles that no longer exist are skipped:
+// retention may have removed them since the lists were computed. Entries
+// pointing at deleted articles are written as given and skipped on read.
 func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPost) error {
 	if len(lists) == 0 {
 		return nil
@@ -26,33 +27,19 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	now := time.Now().UnixMilli()
 	// A content change (Generation) when any list was written.
 	err := db.writeTx(ctx, func(tx *sql.Tx) (wrote bool, err error) {
-		var mark, exists, del, ins *sql.Stmt
-		defer func() { err = errors.Join(err, closeStmts(mark, exists, del, ins)) }()
-		// Only a list computed for the first time (related_at NULL) marks
-		// its article: rewriting an article row, text and all, for every
-		// list a newcomer joins was a third of an ingest's time.
-		if mark, err = tx.PrepareContext(ctx, `UPDATE articles SET related_at = ? WHERE id = ? AND related_at IS NULL`); err != nil {
+		put, err := tx.PrepareContext(ctx, `INSERT INTO related_lists (article_id, list)
+			SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?1)
+			ON CONFLICT (article_id) DO UPDATE SET list = excluded.list WHERE list != excluded.list`)
+		if err != nil {
 			return false, err
 		}
-		if exists, err = tx.PrepareContext(ctx, `SELECT 1 FROM articles WHERE id = ?`); err != nil {
-			return false, err
-		}
-		// A list is overwritten rank by rank and its old tail cut, rather
-		// than deleted and inserted again: most saves shift a newcomer into
-		// a list that keeps most of its rows (a third less work per list).
-		if del, err = tx.PrepareContext(ctx, `DELETE FROM related WHERE article_id = ? AND rank >= ?`); err != nil {
-			return false, err
-		}
-		if ins, err = tx.PrepareContext(ctx, `INSERT INTO related (article_id, rank, related_id, score)
-			SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?)
-			ON CONFLICT (article_id, rank) DO UPDATE SET related_id = excluded.related_id, score = excluded.score`); err != nil {
-			return false, err
-		}
+		defer func() { err = errors.Join(err, put.Close()) }()
+		var buf []byte
 		for _, id := range ids {
-			r, err := mark.ExecContext(ctx, now, id)
+			buf = encodeList(buf[:0], id, lists[id])
+			r, err := put.ExecContext(ctx, id, string(buf))
 			if err != nil {
 				return false, fmt.Errorf("article %d: %w", id, err)
 			}
@@ -60,34 +47,7 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 			if err != nil {
 				return false, fmt.Errorf("article %d: %w", id, err)
 			}
-			if n == 0 {
-				var one int
-				switch err := exists.QueryRowContext(ctx, id).Scan(&one); {
-				case errors.Is(err, sql.ErrNoRows):
-					continue // gone
-				case err != nil:
-					return false, fmt.Errorf("article %d: %w", id, err)
-				}
-			}
-			wrote = true
-			rank := 0
-			for _, p := range lists[id] {
-				if p.ArticleID == id {
-					continue
-				}
-				r, err := ins.ExecContext(ctx, id, rank, p.ArticleID, p.Score, p.ArticleID)
-				if err != nil {
-					return false, fmt.Errorf("article %d: %w", id, err)
-				}
-				n, err := r.RowsAffected()
-				if err != nil {
-					return false, fmt.Errorf("article %d: %w", id, err)
-				}
-				rank += int(n)
-			}
-			if _, err := del.ExecContext(ctx, id, rank); err != nil {
-				return false, fmt.Errorf("article %d: %w", id, err)
-			}
+			wrote = wrote || n > 0
 		}
 		return wrote, nil
 	})
@@ -95,6 +55,45 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 		return fmt.Errorf("save related: %w", err)
 	}
 	return nil
+}
+
+// encodeList appends the stored form of an article's related list to buf:
+// "ID:SCORE" entries in rank order separated by ',', the article itself
+// left out.
+func encodeList(buf []byte, self int64, list []feeds.RelatedPost) []byte {
+	first := true
+	for _, p := range list {
+		if p.ArticleID == self {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = strconv.AppendInt(buf, p.ArticleID, 10)
+		buf = append(buf, ':')
+		buf = strconv.AppendFloat(buf, p.Score, 'g', -1, 64)
+	}
+	return buf
+}
+
+// decodeList parses encodeList's form into entries with ArticleID and
+// Score set. A malformed entry is an error: the column is only written here.
+func decodeList(s string) ([]feeds.RelatedPost, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := make([]feeds.RelatedPost, 0, strings.Count(s, ",")+1)
+	for entry := range strings.SplitSeq(s, ",") {
+		idText, scoreText, ok := strings.Cut(entry, ":")
+		id, err1 := strconv.ParseInt(idText, 10, 64)
+		score, err2 := strconv.ParseFloat(scoreText, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("malformed related entry %q", entry)
+		}
+		out = append(out, feeds.RelatedPost{ArticleID: id, Score: score})
+	}
+	return out, nil
 }
 
 // Related returns an article's stored related posts in rank order, each with
@@ -141,31 +140,83 @@ func (db *DB) RelatedFor(ctx context.Context, ids []int64) (map[int64][]feeds.Re
 
 func relatedFor(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64][]feeds.RelatedPost, error) {
 	out := make(map[int64][]feeds.RelatedPost)
-	tagged := make(map[int64]bool)
+	var want []int64 // every article named in a list
 	err := chunks(ids, func(part []int64) (err error) {
-		rows, err := tx.QueryContext(ctx, `SELECT r.article_id, r.related_id, r.score, a.title, a.link, a.published
-			FROM related r JOIN articles a ON a.id = r.related_id
-			WHERE r.article_id IN (`+placeholders(len(part))+`) ORDER BY r.article_id, r.rank`, int64Args(part)...)
+		rows, err := tx.QueryContext(ctx, `SELECT article_id, list FROM related_lists
+			WHERE article_id IN (`+placeholders(len(part))+`) AND list != ''`, int64Args(part)...)
 		if err != nil {
 			return err
 		}
 		defer closeRows(rows, &err)
 		for rows.Next() {
-			var id, pub int64
-			var p feeds.RelatedPost
-			if err := rows.Scan(&id, &p.ArticleID, &p.Score, &p.Title, &p.Link, &pub); err != nil {
+			var id int64
+			var list string
+			if err := rows.Scan(&id, &list); err != nil {
 				return err
 			}
-			p.Published = fromMS(pub)
-			out[id] = append(out[id], p)
-			tagged[id], tagged[p.ArticleID] = true, true
+			posts, err := decodeList(list)
+			if err != nil {
+				return fmt.Errorf("article %d: %w", id, err)
+			}
+			out[id] = posts
+			for _, p := range posts {
+				want = append(want, p.ArticleID)
+			}
 		}
 		return nil
 	})
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
-	want := make([]int64, 0, len(tagged))
+	type info struct {
+		title, link string
+		published   int64
+	}
+	found := make(map[int64]info, len(want))
+	slices.Sort(want)
+	want = slices.Compact(want)
+	err = chunks(want, func(part []int64) (err error) {
+		rows, err := tx.QueryContext(ctx, `SELECT id, title, link, published FROM articles
+			WHERE id IN (`+placeholders(len(part))+`)`, int64Args(part)...)
+		if err != nil {
+			return err
+		}
+		defer closeRows(rows, &err)
+		for rows.Next() {
+			var id int64
+			var a info
+			if err := rows.Scan(&id, &a.title, &a.link, &a.published); err != nil {
+				return err
+			}
+			found[id] = a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Keep the entries whose article still exists (retention may have
+	// deleted one since its list was saved), and gather whose tags to read.
+	tagged := make(map[int64]bool)
+	for id, list := range out {
+		kept := list[:0]
+		for _, p := range list {
+			a, ok := found[p.ArticleID]
+			if !ok {
+				continue
+			}
+			p.Title, p.Link, p.Published = a.title, a.link, fromMS(a.published)
+			kept = append(kept, p)
+			tagged[p.ArticleID] = true
+		}
+		if len(kept) == 0 {
+			delete(out, id)
+			continue
+		}
+		out[id] = kept
+		tagged[id] = true
+	}
+	want = want[:0]
 	for id := range tagged {
 		want = append(want, id)
 	}
@@ -213,8 +264,8 @@ func intersect(a, b []string) []string {
 // computed: new ones, changed ones, and those whose list lost an entry to
 // retention.
 func (db *DB) PendingRelated(ctx context.Context) (_ []int64, err error) {
-	rows, err := db.c.QueryContext(ctx, `SELECT id FROM articles INDEXED BY articles_pending
-		WHERE related_at IS NULL ORDER BY id`)
+	rows, err := db.c.QueryContext(ctx, `SELECT id FROM articles a INDEXED BY articles_published
+		WHERE NOT EXISTS (SELECT 1 FROM related_lists r WHERE r.article_id = a.id) ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("pending related: %w", err)
 	}

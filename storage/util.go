@@ -153,8 +153,8 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.insArticle, `INSERT INTO articles (published, first_seen, updated, content_hash, guid, link,
 			title_key, title, author, summary, content, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
-			author = ?, summary = ?, content = ?, related_at = NULL WHERE id = ?`},
-		{&s.clearRelated, `UPDATE articles SET related_at = NULL WHERE id = ? AND related_at IS NOT NULL`},
+			author = ?, summary = ?, content = ? WHERE id = ?`},
+		{&s.clearRelated, `DELETE FROM related_lists WHERE article_id = ?`},
 		{&s.insCarriage, `INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&s.updCarriage, `UPDATE carriages SET content_hash = ? WHERE source_id = ? AND item_key = ?`},
