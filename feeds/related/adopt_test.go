@@ -72,3 +72,44 @@ func TestAdopt(t *testing.T) {
 		}
 	}
 }
+
+// TestNewcomerEntersStaleList: after a new weight generation every list is
+// stale; a newcomer that ranks first in one enters it in place (returned by
+// Refresh at once), the list stays stale, and Rescore then brings it to
+// exactly what Batch computes.
+func TestNewcomerEntersStaleList(t *testing.T) {
+	o := related.Options{Limit: 3, Window: 60 * day, Reweigh: -1}
+	ix := related.New(o)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	put := func(id int64, title string, tags ...string) {
+		ix.Put(id, base.Add(time.Duration(id)*time.Hour), title, tags)
+	}
+	put(1, "harbour strike enters second week", "ports", "strike", "labour")
+	put(2, "wheat prices climb after drought", "wheat", "drought")
+	put(3, "union votes on harbour deal", "strike", "labour")
+	put(4, "drought spreads across the plains", "drought", "weather")
+	if err := ix.Rebuild(func(int64, []feeds.RelatedPost) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ix.Reweigh()
+	if st := ix.Stats(); st.Stale != 4 {
+		t.Fatalf("after Reweigh %d stale lists, want 4", st.Stale)
+	}
+	put(5, "dockers extend harbour strike into a third week", "ports", "strike", "labour")
+	got := ix.Refresh(nil, nil)
+	if l := got[1]; len(l) == 0 || l[0].ArticleID != 5 {
+		t.Fatalf("stale list of 1 after the newcomer: %s, want 5 first", show(l))
+	}
+	if st := ix.Stats(); st.Stale != 4 {
+		t.Fatalf("%d stale lists after the newcomer, want 4: lists it entered stay stale for Rescore", st.Stale)
+	}
+	rescored := ix.Rescore(0)
+	ix.Batch(func(id int64, want []feeds.RelatedPost) {
+		if id == 1 && !sameList(rescored[1], want) {
+			t.Errorf("list 1 rescored %s, batch %s", show(rescored[1]), show(want))
+		}
+	})
+	if st := ix.Stats(); st.Stale != 0 {
+		t.Errorf("%d stale lists after Rescore(0)", st.Stale)
+	}
+}

@@ -56,12 +56,16 @@ func (ix *Index) Refresh(changed, removed []int64) map[int64][]feeds.RelatedPost
 			switch {
 			case b.flags&(flagNew|flagRe) != 0:
 				// computed in full later in this Refresh
-			case b.gen != ix.gen:
-				// stale: recompute now if x seems to rank in it
-				if int(b.nList) < ix.o.Limit || c.score > ix.thr[c.slot] {
-					ix.markRe(c.slot)
-				}
+			case b.flags&flagHeld != 0:
+				// adopted: only the store has the list, compute it now
+				ix.markRe(c.slot)
 			default:
+				// A stale list (older generation) takes x in place too,
+				// ranked against its entries under the current weights,
+				// and stays stale: Rescore recomputes it, and until then
+				// it is a sound list that includes the newcomer. (A full
+				// recompute here was most of a bulk ingest's relating:
+				// while a store grows every ~10% starts a generation.)
 				switch ix.offer(c.slot, x, c.score) {
 				case offerChanged:
 					out = ix.markOut(out, c.slot)
@@ -115,6 +119,7 @@ func (ix *Index) setList(s int32, top []cand) {
 		l[i] = top[i].slot
 	}
 	a.nList = uint8(len(top))
+	a.flags &^= flagHeld
 	ix.thr[s] = -1
 	if len(top) == L {
 		ix.thr[s] = top[L-1].score
@@ -286,6 +291,11 @@ func (ix *Index) Adopt() {
 		ix.arts[s].flags &^= flagNew
 	}
 	ix.pendNew = ix.pendNew[:0]
+	for i := range ix.arts {
+		if a := &ix.arts[i]; a.flags&flagLive != 0 {
+			a.flags |= flagHeld
+		}
+	}
 	ix.trim()
 	ix.reweigh()
 }

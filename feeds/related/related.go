@@ -48,8 +48,10 @@
 // then becomes stale: it stays as it was (still a sound list, scored with
 // slightly older weights) until Rescore recomputes it; the daemon calls
 // Rescore with a budget when idle and persists what it returns. Stale lists
-// still lose removed articles at once, and a newcomer that would rank in a
-// stale list gets that list recomputed at once. Once no stale list remains,
+// still lose removed articles at once, and a newcomer that ranks in a stale
+// list enters it in place (ranked under the current weights; the list stays
+// stale), except in a list adopted from the store (Adopt), whose entries are
+// not in memory: that one is recomputed at once. Once no stale list remains,
 // every stored list equals Batch. Rebuild starts a generation and recomputes
 // everything (start-up, `feedloom related -rebuild`).
 //
@@ -131,6 +133,7 @@ const (
 	flagNew  // list to compute as a newcomer in the next Refresh
 	flagRe   // list to recompute in the next Refresh
 	flagOut  // list to return from the current Refresh
+	flagHeld // stale list adopted from the store: its entries are not in memory
 )
 
 // Index is the in-memory related-posts index. It is safe for concurrent use:
