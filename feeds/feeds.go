@@ -105,6 +105,19 @@ type IngestResult struct {
 	Updated   int
 	Duplicate int
 	Changed   []int64 // ids of articles that are new or whose tags or text changed
+	// Inserted describes the articles this batch inserted (a subset of
+	// Changed) as committed, so the related index need not read them back.
+	Inserted []IndexEntry
+	// Seq orders committed writes: a write committed later has a greater Seq.
+	Seq int64
+}
+
+// IndexEntry is what the related index knows of an article.
+type IndexEntry struct {
+	ID        int64
+	Published time.Time
+	TitleKey  string
+	Tags      []string // sorted
 }
 
 // SourceState is a source's fetch state as stored between runs.

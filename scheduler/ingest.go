@@ -160,7 +160,7 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	res.New, res.Updated, res.Duplicate = ir.New, ir.Updated, ir.Duplicate
 	sc.setFailing(src.Name, false)
 	sc.metrics.backoff(src.Name, 0, st.NextAttempt)
-	if err := sc.relate(ctx, ir.Changed); err != nil {
+	if err := sc.relate(ctx, ir); err != nil {
 		// The lists stay pending in the store; BuildIndex computes them later.
 		sc.log.Warn("related update failed", "source", src.Name, "error", err)
 	}

@@ -43,6 +43,10 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build related index: %w", err)
 	}
+	// The index now holds every commit up to the read, and perhaps later
+	// ones: an ingest that committed before now is read back, not taken
+	// from its description.
+	sc.relatedSeq = max(sc.relatedSeq, sc.store.WriteSeq())
 	pending, err := sc.store.PendingRelated(ctx)
 	if err != nil {
 		return fmt.Errorf("pending related lists: %w", err)
@@ -72,15 +76,21 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	return nil
 }
 
-// relate puts changed articles into the index and saves every list that
-// changed because of them. Put and Refresh run under relateMu, in one
-// order, so a list is never computed before another fetch's newcomers; the
-// lists then wait in unsaved, and one SaveRelated writes all the lists that
-// concurrent fetches computed meanwhile (a group commit: a list that several
-// feeds touch is written once, and one transaction serves many feeds). When
-// relate returns, its lists are stored.
-func (sc *Scheduler) relate(ctx context.Context, changed []int64) error {
-	if sc.index == nil || len(changed) == 0 {
+// relate puts the articles an ingest changed into the index and saves every
+// list that changed because of them. Put and Refresh run under relateMu, in
+// one order, so a list is never computed before another fetch's newcomers;
+// the lists then wait in unsaved, and one SaveRelated writes all the lists
+// that concurrent fetches computed meanwhile (a group commit: a list that
+// several feeds touch is written once, and one transaction serves many
+// feeds). When relate returns, its lists are stored.
+//
+// The articles the ingest inserted come described in ir.Inserted, as its
+// commit left them; that description is used unless a later commit's
+// changes already reached the index (relatedSeq), since it could then
+// undo them (another feed merged a copy into the article meanwhile). Every
+// other changed article is read back from the store.
+func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
+	if sc.index == nil || len(ir.Changed) == 0 {
 		return nil
 	}
 	began := time.Now()
@@ -89,15 +99,33 @@ func (sc *Scheduler) relate(ctx context.Context, changed []int64) error {
 		sc.relateMu.Unlock()
 		return err // the build reads the store, which already holds changed
 	}
-	present := make([]int64, 0, len(changed)) // pruned in the meantime: absent
-	err := sc.store.ArticleTagsByIDs(ctx, changed, func(id int64, published time.Time, titleKey string, tags []string) error {
-		sc.index.Put(id, published, titleKey, tags)
-		present = append(present, id)
-		return nil
-	})
-	if err != nil {
-		sc.relateMu.Unlock()
-		return fmt.Errorf("load changed articles: %w", err)
+	present := make([]int64, 0, len(ir.Changed)) // pruned in the meantime: absent
+	read := ir.Changed
+	if ir.Seq > sc.relatedSeq && len(ir.Inserted) > 0 {
+		known := make(map[int64]bool, len(ir.Inserted))
+		for _, e := range ir.Inserted {
+			sc.index.Put(e.ID, e.Published, e.TitleKey, e.Tags)
+			present = append(present, e.ID)
+			known[e.ID] = true
+		}
+		read = make([]int64, 0, len(ir.Changed)-len(ir.Inserted))
+		for _, id := range ir.Changed {
+			if !known[id] {
+				read = append(read, id)
+			}
+		}
+	}
+	sc.relatedSeq = max(sc.relatedSeq, ir.Seq)
+	if len(read) > 0 {
+		err := sc.store.ArticleTagsByIDs(ctx, read, func(id int64, published time.Time, titleKey string, tags []string) error {
+			sc.index.Put(id, published, titleKey, tags)
+			present = append(present, id)
+			return nil
+		})
+		if err != nil {
+			sc.relateMu.Unlock()
+			return fmt.Errorf("load changed articles: %w", err)
+		}
 	}
 	sc.queueLocked(sc.index.Refresh(present, nil))
 	sc.relateMu.Unlock()
@@ -183,6 +211,9 @@ func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
 		return nil // the build reads the store, which no longer has them
 	}
 	began := time.Now()
+	// An ingest that committed before the prune must not put back, from
+	// its description, an article the prune deleted.
+	sc.relatedSeq = max(sc.relatedSeq, sc.store.WriteSeq())
 	sc.queueLocked(sc.index.Refresh(nil, deleted))
 	for _, id := range deleted { // never write a list for an article that is gone
 		delete(sc.unsaved, id)

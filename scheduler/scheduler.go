@@ -45,6 +45,7 @@ type Store interface {
 	PendingRelated(ctx context.Context) ([]int64, error)
 	SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPost) error
 	Prune(ctx context.Context, maxAge time.Duration, maxPerSource int, now time.Time, batch int) ([]int64, error)
+	WriteSeq() int64 // the newest committed write's IngestResult.Seq (or later)
 }
 
 // Named defaults, used where Settings or Options leave a field zero.
@@ -161,6 +162,7 @@ type Scheduler struct {
 	// guarded by relateMu; saveMu lets one SaveRelated run at a time, and
 	// whoever holds it writes every list computed meanwhile (group commit).
 	unsaved    map[int64][]feeds.RelatedPost
+	relatedSeq int64 // newest write whose changes reached the index; relateMu
 	saveMu     sync.Mutex
 	indexBuilt bool
 	failingMu  sync.Mutex

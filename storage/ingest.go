@@ -47,6 +47,8 @@ type ingester struct {
 	newCarr  []any                    // queued carriage rows, carriageCols values each
 	queued   map[string]int           // item key -> index of its row in newCarr
 	uses     map[int64]int64          // tag id -> article_tags rows this batch added
+	names    map[int64]string         // tag id -> name, for the tags this batch added
+	inserted []int64                  // articles this batch inserted, in order
 }
 
 type carriage struct {
@@ -60,6 +62,7 @@ type articleInfo struct {
 	published int64
 	hash      string
 	cats      string // stored categories, joined
+	titleKey  string // as stored; known for the articles this batch inserted
 }
 
 // Ingest stores one fetched feed of source in ONE transaction: it saves st
@@ -92,12 +95,13 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 	st.Name = source
 	var res feeds.IngestResult
 	var pending map[string]int64
-	err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
+	seq, err := db.writeTxSeq(ctx, func(tx *sql.Tx) (bool, error) {
 		res = feeds.IngestResult{}
 		in := &ingester{ctx: ctx, tx: tx, now: ms(now), res: &res, changed: make(map[int64]bool),
 			carried: make(map[string]carriage), byLink: make(map[string]int64),
 			byTitle: make(map[string][]titleHit), articles: make(map[int64]articleInfo),
-			tagsOf: make(map[int64]map[int64]bool), uses: make(map[int64]int64)}
+			tagsOf: make(map[int64]map[int64]bool), uses: make(map[int64]int64),
+			names: make(map[int64]string)}
 		in.bind(db.st)
 		in.tags = tagResolver{ctx: ctx, cache: &db.tags, sel: in.s.tagID, ins: in.s.insTag}
 		if err := in.s.upsertState.QueryRowContext(ctx, stateArgs(st)...).Scan(&in.sourceID); err != nil {
@@ -127,12 +131,14 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 			}
 		}
 		pending = in.tags.pending
+		in.describeInserted()
 		return in.content, nil
 	})
 	if err != nil {
 		return feeds.IngestResult{}, fmt.Errorf("ingest %s: %w", source, err)
 	}
 	db.tags.merge(pending)
+	res.Seq = seq
 	return res, nil
 }
 
@@ -352,7 +358,8 @@ func (in *ingester) article(a *feeds.Article) error {
 		if err != nil {
 			return fmt.Errorf("insert article: %w", err)
 		}
-		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined}
+		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined, titleKey: a.TitleKey}
+		in.inserted = append(in.inserted, id)
 		in.tagSet(id)
 		if _, dup := in.byLink[a.Link]; !dup && a.Link != "" {
 			in.byLink[a.Link] = id
@@ -374,6 +381,7 @@ func (in *ingester) article(a *feeds.Article) error {
 				return fmt.Errorf("mark related pending: %w", err)
 			}
 			info.hash = a.ContentHash
+			info.titleKey = a.TitleKey
 			in.articles[id] = info
 			textChanged = true
 		}
@@ -419,6 +427,25 @@ func (in *ingester) article(a *feeds.Article) error {
 		in.res.Changed = append(in.res.Changed, id)
 	}
 	return nil
+}
+
+// describeInserted fills res.Inserted from what the batch wrote: the
+// articles it inserted, with their final title keys and tag sets.
+func (in *ingester) describeInserted() {
+	if len(in.inserted) == 0 {
+		return
+	}
+	in.res.Inserted = make([]feeds.IndexEntry, 0, len(in.inserted))
+	for _, id := range in.inserted {
+		info := in.articles[id]
+		tags := make([]string, 0, len(in.tagsOf[id]))
+		for tid := range in.tagsOf[id] {
+			tags = append(tags, in.names[tid])
+		}
+		slices.Sort(tags)
+		in.res.Inserted = append(in.res.Inserted, feeds.IndexEntry{ID: id,
+			Published: fromMS(info.published), TitleKey: info.titleKey, Tags: tags})
+	}
 }
 
 // rememberTitle records a title key a found article was not known by, so a
@@ -549,6 +576,7 @@ func (in *ingester) addTags(id int64, tags []string, isNew bool) (grew bool, err
 			continue
 		}
 		set[tid] = true
+		in.names[tid] = t
 		grew = true
 		if isNew { // a new article: its set is complete, every pair goes in
 			in.newTags = append(in.newTags, id, tid)

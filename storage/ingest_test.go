@@ -168,6 +168,32 @@ func TestIngestDetails(t *testing.T) {
 			t.Errorf("PendingRelated = %v, %v; want [%d]", pending, err, id)
 		}
 	})
+	t.Run("inserted articles described as stored, in commit order", func(t *testing.T) {
+		db, _ := openDB(t)
+		first := art("1", "https://x.example/1", "Pipeline attack in northern Iraq", t0, "h1", "oil", "iraq")
+		// the same item again in the batch, edited and with one more tag
+		again := art("1", "https://x.example/1", "Pipeline attack in northern Iraq kills two", t0, "h2", "security")
+		res := ingest(t, db, "a", t0, first, again, art("2", "https://x.example/2", "Wheat harvest falls short again", t0, "h3"))
+		if len(res.Inserted) != 2 || res.Seq <= 0 {
+			t.Fatalf("Inserted = %+v, Seq %d", res.Inserted, res.Seq)
+		}
+		for _, e := range res.Inserted {
+			got, err := db.Article(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.TitleKey != got.TitleKey || !e.Published.Equal(got.Published) || !slices.Equal(e.Tags, got.Tags) {
+				t.Errorf("described %+v, stored title key %q published %v tags %v", e, got.TitleKey, got.Published, got.Tags)
+			}
+		}
+		later := ingest(t, db, "b", t0, art("9", "https://x.example/1", "Pipeline attack in northern Iraq", t0, "h4", "pipelines"))
+		if later.Seq <= res.Seq || len(later.Inserted) != 0 || len(later.Changed) != 1 {
+			t.Errorf("a merge: %+v after Seq %d; want a greater Seq and nothing inserted", later, res.Seq)
+		}
+		if db.WriteSeq() < later.Seq {
+			t.Errorf("WriteSeq %d < last ingest's Seq %d", db.WriteSeq(), later.Seq)
+		}
+	})
 	t.Run("edited item keeps id and published, updates text", func(t *testing.T) {
 		db, _ := openDB(t)
 		res := ingest(t, db, "a", t0, art("1", "https://x.example/1", "Old headline for the story", t0, "v1"))

@@ -240,6 +240,13 @@ func (db *DB) bump(state, content bool) {
 // each one's bookkeeping finish before the next begins, so two writes of
 // this process never take each other for another process's.
 func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) (content bool, err error)) error {
+	_, err := db.writeTxSeq(ctx, fn)
+	return err
+}
+
+// writeTxSeq is writeTx returning the write's sequence number (the
+// generation it committed; see WriteSeq).
+func (db *DB) writeTxSeq(ctx context.Context, fn func(tx *sql.Tx) (content bool, err error)) (int64, error) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	var content bool
@@ -259,7 +266,7 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) (content bool, er
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	prevContent := cg
 	if content {
@@ -272,7 +279,16 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) (content bool, er
 	db.meta.gen, db.meta.content = max(db.meta.gen, g), max(db.meta.content, cg)
 	db.meta.mu.Unlock()
 	db.bump(true, content || externalContent)
-	return nil
+	return g, nil
+}
+
+// WriteSeq is the sequence number of the newest write this process
+// committed or saw: every write transaction, of any process, commits the
+// next one (meta.generation), so comparing two orders their commits.
+func (db *DB) WriteSeq() int64 {
+	db.meta.mu.Lock()
+	defer db.meta.mu.Unlock()
+	return db.meta.gen
 }
 
 // rawTx runs fn in one immediate write transaction.

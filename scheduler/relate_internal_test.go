@@ -1,0 +1,65 @@
+package scheduler
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/fetch"
+	"github.com/feedloom/feedloom/feeds/related"
+	"github.com/feedloom/feedloom/storage"
+)
+
+// TestRelateOutOfOrder: two ingests commit in one order and reach relate
+// in the other. The older one's description of the article it inserted
+// predates the newer one's merge (a syndicated copy with one more tag), so
+// relate must read the article back instead of putting the stale
+// description over the merge.
+func TestRelateOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sc, err := New(Options{Store: db, Fetcher: fetch.New(fetch.Options{}),
+		Related: related.New(related.Options{Limit: 5, Window: 30 * 24 * time.Hour})}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	story := func(key, link, title string, tags ...string) feeds.Article {
+		return feeds.Article{ItemKey: key, GUID: key, Link: link, Title: title, TitleKey: title,
+			Published: t0, ContentHash: key, Tags: tags}
+	}
+	put := func(source string, a feeds.Article) feeds.IngestResult {
+		res, err := db.Ingest(ctx, source, feeds.SourceState{Name: source, URL: "https://" + source + ".example/feed"},
+			[]feeds.Article{a}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	other := put("a", story("y", "https://a.example/y", "dockers vote to end the harbour strike", "harbour-strike"))
+	older := put("a", story("x", "https://a.example/x", "wheat exports resume from the southern ports", "wheat"))
+	newer := put("b", story("x2", "https://a.example/x", "wheat exports resume from the southern ports", "harbour-strike"))
+	if newer.Seq <= older.Seq || len(newer.Inserted) != 0 {
+		t.Fatalf("setup: older %+v newer %+v", older, newer)
+	}
+	for _, res := range []feeds.IngestResult{other, newer, older} {
+		if err := sc.relate(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := older.Inserted[0].ID
+	got, err := db.Related(ctx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(got, func(p feeds.RelatedPost) bool { return p.ArticleID == other.Inserted[0].ID }) {
+		t.Errorf("Related(%d) = %+v: the merged tag was undone by the older description", x, got)
+	}
+}
