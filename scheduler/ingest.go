@@ -143,7 +143,8 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	}
 	resp.Body = nil // let the bytes go before storing
 	now := sc.now()
-	arts := sc.articles(set, src, feed.Items, now)
+	arts, tooOld := sc.articles(set, src, feed.Items, now)
+	res.TooOld = tooOld
 	if len(feed.Items) == 0 && prev.ItemCount > 0 {
 		sc.log.Warn("feed parsed to no items", "source", src.Name, "previous_items", prev.ItemCount, "url", base)
 	}
@@ -167,10 +168,11 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	return res
 }
 
-// articles normalises and tags a fetched document's items.
-func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Item, now time.Time) []feeds.Article {
+// articles normalises and tags a fetched document's items, leaving out (and
+// counting) those older than retention.max_age.
+func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Item, now time.Time) (arts []feeds.Article, tooOld int) {
 	keys := normalize.ItemKeys(items)
-	arts := make([]feeds.Article, 0, len(items))
+	arts = make([]feeds.Article, 0, len(items))
 	// Items older than retention.max_age are not stored: retention would
 	// delete them within the hour, and the next 200 would store them again.
 	var oldest time.Time
@@ -180,6 +182,7 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 	for i, it := range items {
 		a := sc.norm.Article(it, now)
 		if a.Published.Before(oldest) {
+			tooOld++
 			continue
 		}
 		if i < len(keys) {
@@ -189,7 +192,7 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
 		arts = append(arts, a)
 	}
-	return arts
+	return arts, tooOld
 }
 
 // dedupe returns ss without empty and repeated strings, in order. It is
@@ -257,6 +260,9 @@ func (sc *Scheduler) fail(ctx context.Context, st feeds.SourceState, res Result,
 func (sc *Scheduler) record(res Result) {
 	attrs := []any{"source", res.Source, "status", res.Status, "new", res.New, "updated", res.Updated,
 		"duplicate", res.Duplicate, "bytes", res.Bytes, "duration", res.Duration.Round(time.Millisecond)}
+	if res.TooOld > 0 {
+		attrs = append(attrs, "too_old", res.TooOld)
+	}
 	switch {
 	case errors.Is(res.Err, context.Canceled):
 		sc.log.Info("fetch cancelled", attrs...) // shutdown or the caller gave up: not the origin's fault

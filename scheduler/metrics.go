@@ -41,7 +41,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"source"}),
 		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedloom_articles_total",
-			Help: "Fetched items by what they did to the store: new, updated or duplicate.",
+			Help: "Fetched items by what they did to the store: new, updated, duplicate, or too_old (older than retention.max_age, not stored).",
 		}, []string{"result"}),
 		failing: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "feedloom_sources_failing",
@@ -65,7 +65,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Articles deleted by retention.",
 		}),
 	}
-	for _, r := range []string{"new", "updated", "duplicate"} {
+	for _, r := range []string{"new", "updated", "duplicate", "too_old"} {
 		m.articles.WithLabelValues(r)
 	}
 	if reg != nil {
@@ -85,6 +85,7 @@ func (m *Metrics) fetched(r Result, outcome string) {
 	m.articles.WithLabelValues("new").Add(float64(r.New))
 	m.articles.WithLabelValues("updated").Add(float64(r.Updated))
 	m.articles.WithLabelValues("duplicate").Add(float64(r.Duplicate))
+	m.articles.WithLabelValues("too_old").Add(float64(r.TooOld))
 }
 
 func (m *Metrics) setFailing(n int) {

@@ -196,8 +196,8 @@ func TestExpiredItemsNotStored(t *testing.T) {
 		func(_ *scheduler.Options, s *scheduler.Settings, _ *fetch.Options) {
 			s.Retention = scheduler.Retention{MaxAge: 90 * 24 * time.Hour}
 		})
-	if r := e.once(false, "a")["a"]; r.Err != nil || r.New != 1 {
-		t.Fatalf("a: %+v, want 1 new (the fresh item only)", r)
+	if r := e.once(false, "a")["a"]; r.Err != nil || r.New != 1 || r.TooOld != 1 {
+		t.Fatalf("a: %+v, want 1 new (the fresh item only) and 1 too old", r)
 	}
 	idByGUID(t, e, "fresh")
 }

@@ -98,6 +98,7 @@ type Result struct {
 	New       int
 	Updated   int
 	Duplicate int
+	TooOld    int // items left out as older than retention.max_age
 	Err       error
 	Skipped   bool      // not fetched: backoff, Retry-After, feed hints, Gone or already running
 	Reason    string    // why it was skipped: "gone", "backoff", "not_due", "running"

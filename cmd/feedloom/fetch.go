@@ -74,6 +74,8 @@ func printFetchSummary(w io.Writer, results []scheduler.Result) int {
 		case r.Err != nil:
 			failed++
 			msg = r.Err.Error()
+		case r.TooOld > 0:
+			msg = fmt.Sprintf("%d items older than retention.max_age not stored", r.TooOld)
 		}
 		fresh += r.New
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", r.Source, status, r.New, r.Updated, r.Duplicate, msg)
