@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"strings"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // Caps on HTML fields. Input beyond MaxRawHTMLBytes is not even looked at
@@ -35,7 +35,7 @@ var dataImage = regexp.MustCompile(`^image/(png|jpeg|gif|webp);base64,`)
 func newPolicy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowElements(elements...)
-	p.AllowElements("br", "hr", "img")
+	p.AllowElements(voidElements...)
 	p.AllowAttrs("href", "title").OnElements("a")
 	p.AllowAttrs("src", "alt", "title").OnElements("img")
 	p.AllowAttrs("width", "height").Matching(regexp.MustCompile(`^[0-9]{1,5}$`)).OnElements("img")
@@ -65,16 +65,61 @@ func newPolicy() *bluemonday.Policy {
 // UTF-8 repaired, characters XML forbids removed, at most MaxHTMLBytes, and
 // every element closed.
 func (n *Normalizer) HTML(raw, base string) string {
+	return n.html(raw, &lazyBase{raw: base})
+}
+
+// html is HTML with a base shared by the fields of one item.
+func (n *Normalizer) html(raw string, base *lazyBase) string {
 	if raw == "" {
 		return ""
 	}
 	raw = cleanText(cutBytes(raw, MaxRawHTMLBytes), false)
-	s := n.policy.Sanitize(raw)
-	return strings.TrimSpace(finish(s, baseURL(base), MaxHTMLBytes))
+	if strings.IndexByte(raw, '<') < 0 && strings.IndexByte(raw, '&') < 0 {
+		// Plain text (many summaries are): with no tag and no entity
+		// there is nothing to sanitise, and the sanitiser followed by
+		// finish would only escape it, which plainHTML does directly.
+		return strings.TrimSpace(plainHTML(raw, MaxHTMLBytes))
+	}
+	// The sanitiser writes into a buffer sized for its output and finish
+	// reads that buffer, so its output is never copied into a string.
+	var buf bytes.Buffer
+	buf.Grow(len(raw) + len(raw)/16 + 64)
+	if err := n.policy.SanitizeReaderToWriter(strings.NewReader(raw), &buf); err != nil {
+		return "" // what Sanitize returns on error, not half a document
+	}
+	return strings.TrimSpace(finish(buf.Bytes(), base, MaxHTMLBytes))
 }
 
-// voidElements are written as "<x/>" and never pushed on the open stack.
-var voidElements = map[string]bool{"br": true, "hr": true, "img": true}
+// lazyBase is a base URL parsed on first use: most links and images in
+// articles are absolute, so most items never need theirs parsed, and an
+// item's summary and content share the one parse.
+type lazyBase struct {
+	raw    string
+	url    *url.URL
+	parsed bool
+}
+
+// get returns the parsed base, or nil when it is not an absolute http(s) URL.
+func (l *lazyBase) get() *url.URL {
+	if !l.parsed {
+		l.url, l.parsed = baseURL(l.raw), true
+	}
+	return l.url
+}
+
+// plainHTML is what the sanitiser and finish make of text holding neither
+// '<' nor '&': the text with newlines normalised as an HTML tokenizer does,
+// escaped, and cut on a rune boundary to at most max bytes.
+func plainHTML(s string, max int) string {
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	if escapedLen(s) > max {
+		return escapedPrefix([]byte(s), max)
+	}
+	return html.EscapeString(s) // s itself when nothing needs escaping
+}
 
 // maxDepth bounds element nesting in the output. Deeper start tags are
 // dropped (their text stays): nothing a person writes nests deeper, XML
@@ -82,31 +127,50 @@ var voidElements = map[string]bool{"br": true, "hr": true, "img": true}
 // keeps finish linear in the input.
 const maxDepth = 64
 
-// elements are the non-void elements the policy allows, indexed so that sets
-// of them fit in a uint64. The void ones are voidElements.
-var elements = []string{
-	"a", "p", "ul", "ol", "li", "dl", "dt", "dd",
-	"figure", "figcaption", "blockquote", "pre", "code", "kbd", "samp", "var",
-	"em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
-	"h1", "h2", "h3", "h4", "h5", "h6",
-	"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
-	"abbr", "cite", "q", "time",
-}
+// elements are the non-void elements the policy allows, voidElements the
+// void ones, which finish writes as "<x/>" and never pushes on its stack of
+// open elements. Together they are indexed (voids last) so that sets of
+// them fit in a uint64.
+var (
+	elements = []string{
+		"a", "p", "ul", "ol", "li", "dl", "dt", "dd",
+		"figure", "figcaption", "blockquote", "pre", "code", "kbd", "samp", "var",
+		"em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
+		"h1", "h2", "h3", "h4", "h5", "h6",
+		"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+		"abbr", "cite", "q", "time",
+	}
+	voidElements = []string{"br", "hr", "img"}
+)
 
-// elementID maps an element name to its index in elements.
-var elementID = func() map[string]uint8 {
-	m := make(map[string]uint8, len(elements))
-	for i, e := range elements {
+// tagNames maps an element id (see tagID) to its name.
+var tagNames = append(elements[:len(elements):len(elements)], voidElements...)
+
+// tagID maps an allowed element's name to its id; ids from len(elements)
+// on are void elements.
+var tagID = func() map[string]uint8 {
+	if len(tagNames) > 64 {
+		panic("normalize: more than 64 allowed elements")
+	}
+	m := make(map[string]uint8, len(tagNames))
+	for i, e := range tagNames {
 		m[e] = uint8(i)
 	}
 	return m
 }()
 
-// set is a set of elements as a bit mask over elementID.
+// isVoid reports whether element id is a void element.
+func isVoid(id uint8) bool { return int(id) >= len(elements) }
+
+// set is a set of elements as a bit mask over tagID.
 func set(names ...string) uint64 {
 	var m uint64
 	for _, n := range names {
-		m |= 1 << elementID[n]
+		id, ok := tagID[n]
+		if !ok {
+			panic("normalize: unknown element " + n)
+		}
+		m |= 1 << id
 	}
 	return m
 }
@@ -117,19 +181,26 @@ func set(names ...string) uint64 {
 // deeper than maxDepth, caps the output at max bytes on a token boundary and
 // closes every open element. It only writes tokens the sanitiser already
 // let through, so cutting here cannot let anything new in.
-func finish(s string, base *url.URL, max int) string {
-	z := html.NewTokenizer(strings.NewReader(s))
+//
+// It reads tags with TagName and TagAttr rather than Token, and builds each
+// start tag in one reused buffer: this pass runs on every article, and
+// Token's strings and attribute slices were most of its cost.
+func finish(s []byte, base *lazyBase, max int) string {
+	z := html.NewTokenizer(bytes.NewReader(s))
 	var b strings.Builder
 	b.Grow(min(len(s)+len(s)/8, max))
 	open := make([]uint8, 0, maxDepth)
-	closing := 0 // bytes needed to close everything open
+	closing := 0   // bytes needed to close everything open
+	var tag []byte // the start tag being built
 	fits := func(n int) bool { return b.Len()+n+closing <= max }
 	pop := func(n int) {
 		for range n {
-			name := elements[open[len(open)-1]]
+			name := tagNames[open[len(open)-1]]
 			open = open[:len(open)-1]
 			closing -= len(name) + 3
-			b.WriteString("</" + name + ">")
+			b.WriteString("</")
+			b.WriteString(name)
+			b.WriteByte('>')
 		}
 	}
 loop:
@@ -140,35 +211,39 @@ loop:
 			break loop
 		case html.TextToken:
 			text := z.Text()
-			if !fits(escapedLen(text)) {
+			// Escaping at most quintuples text ("'" is "&#39;"): count
+			// exactly only near the cap.
+			if !fits(maxEscapedLen*len(text)) && !fits(escapedLen(text)) {
 				b.WriteString(escapedPrefix(text, max-b.Len()-closing))
 				break loop
 			}
 			writeEscaped(&b, text)
 		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			void := voidElements[tok.Data]
-			id, known := elementID[tok.Data]
-			if !void && (!known || len(open) >= maxDepth) || !fixAttrs(&tok, base) {
+			name, hasAttr := z.TagName()
+			id, known := tagID[string(name)]
+			if !known || !isVoid(id) && len(open) >= maxDepth {
 				continue
 			}
-			t := startTag(tok, void)
-			end := len(tok.Data) + 3
-			if void {
-				end = 0
+			var ok bool
+			if tag, ok = startTag(tag[:0], z, id, hasAttr, base); !ok {
+				continue
 			}
-			if !fits(len(t) + end) {
+			end := 0
+			if !isVoid(id) {
+				end = len(tagNames[id]) + 3
+			}
+			if !fits(len(tag) + end) {
 				break loop
 			}
-			pop(implied(open, tok.Data))
-			b.WriteString(t)
-			if !void {
+			pop(implied(open, id))
+			b.Write(tag)
+			if !isVoid(id) {
 				open = append(open, id)
 				closing += end
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			id, known := elementID[string(name)]
+			id, known := tagID[string(name)]
 			if !known {
 				continue
 			}
@@ -198,26 +273,26 @@ var (
 	defRule     = closeRule{set("dt", "dd"), set("dl", "table", "td", "th", "caption")}
 	cellRule    = closeRule{set("td", "th"), set("tr", "table")}
 	sectionRule = closeRule{set("thead", "tbody", "tfoot"), set("table")}
-	closeRules  = map[string]closeRule{
-		"li": listRule, "dt": defRule, "dd": defRule, "td": cellRule, "th": cellRule,
-		"tr":    {set("tr"), set("table", "thead", "tbody", "tfoot")},
-		"thead": sectionRule, "tbody": sectionRule, "tfoot": sectionRule,
-	}
+	closeRules  = func() (r [64]closeRule) {
+		for name, rule := range map[string]closeRule{
+			"li": listRule, "dt": defRule, "dd": defRule, "td": cellRule, "th": cellRule,
+			"tr":    {set("tr"), set("table", "thead", "tbody", "tfoot")},
+			"thead": sectionRule, "tbody": sectionRule, "tfoot": sectionRule,
+		} {
+			r[tagID[name]] = rule
+		}
+		return r
+	}()
 	paraRule  = closeRule{set("p"), set("table", "td", "th", "caption")}
-	endsParas = map[string]bool{"p": true, "ul": true, "ol": true, "li": true, "dl": true,
-		"dt": true, "dd": true, "blockquote": true, "figure": true, "figcaption": true,
-		"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-		"hr": true, "pre": true, "table": true}
+	endsParas = set("p", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "figure", "figcaption",
+		"h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "table")
 )
 
 // implied returns how many open elements (from the top of the stack) a
-// start tag of name closes.
-func implied(open []uint8, name string) int {
-	n := 0
-	if r, ok := closeRules[name]; ok {
-		n = r.depth(open)
-	}
-	if endsParas[name] {
+// start tag of element id closes.
+func implied(open []uint8, id uint8) int {
+	n := closeRules[id].depth(open)
+	if endsParas&(1<<id) != 0 {
 		n += paraRule.depth(open[:len(open)-n])
 	}
 	return n
@@ -226,6 +301,9 @@ func implied(open []uint8, name string) int {
 // depth is how many elements must be popped from open to close the
 // innermost element r ends, or 0 when a stop element comes first.
 func (r closeRule) depth(open []uint8) int {
+	if r.ends == 0 {
+		return 0
+	}
 	for i := len(open) - 1; i >= 0; i-- {
 		bit := uint64(1) << open[i]
 		if r.ends&bit != 0 {
@@ -241,11 +319,15 @@ func (r closeRule) depth(open []uint8) int {
 // htmlEscapes are the replacements html.EscapeString makes.
 var htmlEscapes = [256]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&#34;", '\'': "&#39;"}
 
+// maxEscapedLen is the longest escape in htmlEscapes: text escapes to at
+// most this many times its length.
+const maxEscapedLen = 5
+
 // escapedLen is len(html.EscapeString(string(text))) without building it.
-func escapedLen(text []byte) int {
+func escapedLen[T string | []byte](text T) int {
 	n := len(text)
-	for _, c := range text {
-		if e := htmlEscapes[c]; e != "" {
+	for i := 0; i < len(text); i++ {
+		if e := htmlEscapes[text[i]]; e != "" {
 			n += len(e) - 1
 		}
 	}
@@ -264,6 +346,19 @@ func writeEscaped(b *strings.Builder, text []byte) {
 		}
 	}
 	b.Write(text[last:])
+}
+
+// appendEscaped is writeEscaped appending to a byte slice.
+func appendEscaped[T string | []byte](dst []byte, text T) []byte {
+	last := 0
+	for i := 0; i < len(text); i++ {
+		if e := htmlEscapes[text[i]]; e != "" {
+			dst = append(dst, text[last:i]...)
+			dst = append(dst, e...)
+			last = i + 1
+		}
+	}
+	return append(dst, text[last:]...)
 }
 
 // escapedPrefix returns the escaped form of the longest prefix of text,
@@ -289,85 +384,71 @@ func escapedPrefix(text []byte, n int) string {
 	return b.String()
 }
 
-// startTag writes a start tag; void elements in the "<x/>" form that both
-// HTML and XML parsers read alike.
-func startTag(t html.Token, void bool) string {
-	if len(t.Attr) == 0 && !void {
-		return "<" + t.Data + ">"
-	}
-	var b strings.Builder
-	b.WriteByte('<')
-	b.WriteString(t.Data)
-	for _, a := range t.Attr {
-		b.WriteByte(' ')
-		b.WriteString(a.Key)
-		b.WriteString(`="`)
-		writeEscaped(&b, []byte(a.Val))
-		b.WriteByte('"')
-	}
-	if void {
-		b.WriteByte('/')
-	}
-	b.WriteByte('>')
-	return b.String()
-}
-
-// fixAttrs resolves and re-checks the URL attributes of a sanitised start
-// tag and sets rel on links. It reports false when the element must go (an
-// img without a usable src, an a without a usable href; the latter's text stays).
-func fixAttrs(t *html.Token, base *url.URL) bool {
-	switch t.DataAtom {
-	case atom.A:
-		attrs := t.Attr[:0]
-		href := false
-		for _, a := range t.Attr {
-			if a.Key == "href" {
-				v, ok := resolveURL(a.Val, base, false)
-				if !ok {
-					continue
+// startTag appends the current start tag of z, element id, to dst; void
+// elements in the "<x/>" form that both HTML and XML parsers read alike.
+// It resolves and re-checks URL attributes and sets rel on links, and
+// reports false when the element must go: an img without a usable src, an
+// a without a usable href (the latter's text stays).
+func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyBase) ([]byte, bool) {
+	name := tagNames[id]
+	isA, isImg := name == "a", name == "img"
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	usable := false // a usable href or src was written
+	for more := hasAttr; more; {
+		var key, val []byte
+		key, val, more = z.TagAttr()
+		switch {
+		case isA && string(key) == "rel":
+			continue // replaced by linkRel below
+		case isA && string(key) == "href" || isImg && string(key) == "src":
+			v, ok := resolveURL(string(val), base, isImg)
+			if !ok {
+				if isImg {
+					return dst, false
 				}
-				a.Val, href = v, true
-			}
-			if a.Key == "rel" {
 				continue
 			}
-			attrs = append(attrs, a)
+			dst = appendAttr(dst, key, v)
+			usable = true
+		default:
+			dst = appendAttr(dst, key, val)
 		}
-		if !href {
-			return false // an anchor to nowhere: keep its text only
-		}
-		t.Attr = append(attrs, html.Attribute{Key: "rel", Val: linkRel})
-	case atom.Img:
-		attrs := t.Attr[:0]
-		src := false
-		for _, a := range t.Attr {
-			if a.Key == "src" {
-				v, ok := resolveURL(a.Val, base, true)
-				if !ok {
-					return false
-				}
-				a.Val, src = v, true
-			}
-			attrs = append(attrs, a)
-		}
-		t.Attr = attrs
-		return src
 	}
-	return true
+	if (isA || isImg) && !usable {
+		return dst, false
+	}
+	if isA {
+		dst = appendAttr(dst, "rel", linkRel)
+	}
+	if isVoid(id) {
+		dst = append(dst, '/')
+	}
+	return append(dst, '>'), true
+}
+
+// appendAttr appends ` key="val"` with val escaped.
+func appendAttr[K, V string | []byte](dst []byte, key K, val V) []byte {
+	dst = append(dst, ' ')
+	dst = append(dst, key...)
+	dst = append(dst, '=', '"')
+	dst = appendEscaped(dst, val)
+	return append(dst, '"')
 }
 
 // resolveURL resolves v against base and checks its scheme: http and https
 // everywhere, mailto for links, data: raster images for images.
-func resolveURL(v string, base *url.URL, img bool) (string, bool) {
+func resolveURL(v string, base *lazyBase, img bool) (string, bool) {
 	u, err := url.Parse(strings.TrimSpace(v))
 	if err != nil {
 		return "", false
 	}
 	if !u.IsAbs() {
-		if base == nil {
+		b := base.get()
+		if b == nil {
 			return "", false
 		}
-		u = base.ResolveReference(u)
+		u = b.ResolveReference(u)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":

@@ -50,12 +50,13 @@ func (n *Normalizer) Article(it feeds.Item, now time.Time) feeds.Article {
 	// Relative URLs in the text are relative to the article's page; its
 	// canonical link keeps the hash free of tracking parameters and case.
 	link := Link(it.Link)
+	base := &lazyBase{raw: link} // parsed at most once, for both fields
 	a := feeds.Article{
 		GUID:      cleanGUID(it.GUID),
 		Link:      link,
 		Title:     Title(it.Title),
-		Summary:   n.HTML(it.Summary, link),
-		Content:   n.HTML(it.Content, link),
+		Summary:   n.html(it.Summary, base),
+		Content:   n.html(it.Content, base),
 		Author:    plainLine(it.Author, MaxAuthorRunes),
 		FirstSeen: now,
 	}
@@ -105,8 +106,13 @@ func dates(published, updated, now time.Time) (time.Time, time.Time) {
 // kept article when it changes.
 func ContentHash(a feeds.Article) string {
 	h := sha256.New()
+	var buf [512]byte // a copy of each field would cost an allocation as large as the field
 	for _, s := range []string{a.Title, a.Link, a.Summary, a.Content, a.Author} {
-		h.Write([]byte(s))
+		for len(s) > 0 {
+			n := copy(buf[:], s)
+			h.Write(buf[:n])
+			s = s[n:]
+		}
 		h.Write([]byte{0}) // cleaned text never holds NUL
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])

@@ -45,17 +45,8 @@ func keepRune(r rune, plain bool) bool {
 // cleanText makes s valid UTF-8 (invalid bytes become U+FFFD) and drops the
 // runes keepRune refuses. It returns s itself when nothing changes.
 func cleanText(s string, plain bool) string {
-	ok := utf8.ValidString(s)
-	if ok {
-		for _, r := range s {
-			if !keepRune(r, plain) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return s
-		}
+	if isClean(s, plain) {
+		return s
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Map(func(r rune) rune {
@@ -64,6 +55,27 @@ func cleanText(s string, plain bool) string {
 		}
 		return -1
 	}, s)
+}
+
+// isClean reports whether s is valid UTF-8 and keepRune keeps all of it, in
+// one pass that decodes only non-ASCII runes: this runs on every field of
+// every item, and nearly all of them are clean.
+func isClean(s string, plain bool) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !keepRune(r, plain) {
+			return false // invalid UTF-8, or a rune to drop
+		}
+		i += size
+	}
+	return true
 }
 
 // collapse trims s and turns every run of white space into one space.
