@@ -133,8 +133,8 @@ func canonical(u *url.URL) string {
 		// One spelling per host, so that "bücher.de" and "xn--bcher-kva.de"
 		// dedupe; ASCII is also what every feed reader can put in a URI.
 		a, err := idnaProfile.ToASCII(host)
-		if err != nil || a == "" {
-			return ""
+		if err != nil || a == "" || !hostChars(a) {
+			return "" // e.g. "΅" maps to " ́": a space is no host
 		}
 		host = a
 	}
@@ -212,4 +212,17 @@ func cleanQuery(raw string) string {
 		}
 	}
 	return b.String()
+}
+
+// hostChars reports whether an ASCII host name holds only what a registered
+// name may (letters, digits, '-', '.', and the '_' real hosts use), so that
+// its canonical link parses back to itself.
+func hostChars(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
