@@ -69,9 +69,17 @@ func (sc *Scheduler) runSource(ctx context.Context, name string, force bool) (re
 	defer slot.release()
 
 	began := time.Now()
+	sc.storing.Add(1)
 	res = sc.ingest(ctx, set, src, st, slot)
 	res.Duration = time.Since(began)
 	slot.release()
+	if sc.storing.Add(-1) == 0 {
+		// The last fetch in flight writes the related lists the others
+		// left dirty (see relate), before its line is logged.
+		if err := sc.saveUnsaved(ctx); err != nil {
+			sc.log.Warn("related update failed", "source", name, "error", err)
+		}
+	}
 	sc.record(res)
 	return res
 }

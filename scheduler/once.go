@@ -70,5 +70,10 @@ func (sc *Scheduler) RunOnce(ctx context.Context, names []string, force bool, pr
 		})
 	}
 	wg.Wait()
+	// Normally written by the last source to finish; this catches a
+	// failed save.
+	if err := sc.saveUnsaved(ctx); err != nil {
+		sc.log.Warn("related update failed", "error", err)
+	}
 	return results, nil
 }

@@ -76,13 +76,13 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	return nil
 }
 
-// relate puts the articles an ingest changed into the index and saves every
-// list that changed because of them. Put and Refresh run under relateMu, in
-// one order, so a list is never computed before another fetch's newcomers;
-// the lists then wait in unsaved, and one SaveRelated writes all the lists
-// that concurrent fetches computed meanwhile (a group commit: a list that
-// several feeds touch is written once, and one transaction serves many
-// feeds). When relate returns, its lists are stored.
+// relate puts the articles an ingest changed into the index and marks every
+// list that changed because of them dirty. Put and Refresh run under
+// relateMu, in one order, so a list is never computed before another
+// fetch's newcomers; dirty lists are written together by saveUnsaved (a
+// group commit: a list that several feeds touch is written once, and one
+// transaction serves many feeds), at once when a bound below is reached,
+// else when the last fetch in flight finishes.
 //
 // The articles the ingest inserted come described in ir.Inserted, as its
 // commit left them; that description is used unless a later commit's
@@ -127,44 +127,59 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 			return fmt.Errorf("load changed articles: %w", err)
 		}
 	}
-	sc.queueLocked(sc.index.Refresh(present, nil))
+	sc.queueLocked(sc.index.RefreshIDs(present, nil))
+	due := len(sc.dirty) >= flushLists || sc.now().Sub(sc.dirtySince) >= flushLag
 	sc.relateMu.Unlock()
 
-	if err := sc.saveUnsaved(ctx); err != nil {
-		return err
+	if due {
+		if err := sc.saveUnsaved(ctx); err != nil {
+			return err
+		}
 	}
 	sc.metrics.relateTook(time.Since(began))
 	return nil
 }
 
-// saveUnsaved writes every list waiting in unsaved. Lists that fail to be
-// written go back (unless a newer one replaced them) for the next save;
-// their articles stay pending in the store, so a restart computes them too.
+// While other fetches are being stored, the lists a fetch changed wait in
+// dirty for one of these bounds, or for the last fetch in flight to finish
+// (runSource), instead of being written at once: in a burst most lists
+// change again within the next few fetches (a cold pass of 1,000 feeds
+// wrote each list four times over), and only the last version needs
+// writing. A list is never more than about flushLag behind the index.
+const (
+	flushLists = 20_000
+	flushLag   = time.Second
+)
+
+// saveUnsaved writes the current list of every dirty article. Lists that
+// fail to be written stay dirty for the next save; new articles among them
+// stay pending in the store too, so a restart computes them.
 func (sc *Scheduler) saveUnsaved(ctx context.Context) error {
 	sc.saveMu.Lock()
 	defer sc.saveMu.Unlock()
 	sc.relateMu.Lock()
-	batch := sc.unsaved
-	sc.unsaved = nil
-	sc.relateMu.Unlock()
-	if len(batch) == 0 {
+	if len(sc.dirty) == 0 {
+		sc.relateMu.Unlock()
 		return nil // written by the save that ran before this one
 	}
-	if err := sc.store.SaveRelated(ctx, batch); err != nil {
-		sc.relateMu.Lock()
-		if sc.unsaved == nil {
-			sc.unsaved = batch
-		} else {
-			for id, l := range batch {
-				if _, newer := sc.unsaved[id]; !newer {
-					sc.unsaved[id] = l
-				}
-			}
-		}
-		sc.relateMu.Unlock()
+	ids := slices.Collect(maps.Keys(sc.dirty))
+	clear(sc.dirty)
+	// Read under relateMu: no Refresh runs between taking the ids and
+	// reading their lists, so a list changed later is dirty again.
+	lists := sc.index.Lists(ids)
+	sc.relateMu.Unlock()
+	if err := sc.store.SaveRelated(ctx, lists); err != nil {
+		sc.queue(ids)
 		return fmt.Errorf("save related lists: %w", err)
 	}
 	return nil
+}
+
+// queue marks ids dirty.
+func (sc *Scheduler) queue(ids []int64) {
+	sc.relateMu.Lock()
+	defer sc.relateMu.Unlock()
+	sc.queueLocked(ids)
 }
 
 // Retain applies the retention settings now: expired articles are deleted
@@ -214,9 +229,9 @@ func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
 	// An ingest that committed before the prune must not put back, from
 	// its description, an article the prune deleted.
 	sc.relatedSeq = max(sc.relatedSeq, sc.store.WriteSeq())
-	sc.queueLocked(sc.index.Refresh(nil, deleted))
+	sc.queueLocked(sc.index.RefreshIDs(nil, deleted))
 	for _, id := range deleted { // never write a list for an article that is gone
-		delete(sc.unsaved, id)
+		delete(sc.dirty, id)
 	}
 	sc.relateMu.Unlock()
 	if err := sc.saveUnsaved(ctx); err != nil {
@@ -226,16 +241,20 @@ func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
 	return nil
 }
 
-// queueLocked adds freshly computed lists to unsaved, replacing older
-// versions; relateMu must be held, so lists are queued in computing order.
-func (sc *Scheduler) queueLocked(lists map[int64][]feeds.RelatedPost) {
-	if len(lists) == 0 {
+// queueLocked marks the lists of ids dirty; relateMu must be held.
+func (sc *Scheduler) queueLocked(ids []int64) {
+	if len(ids) == 0 {
 		return
 	}
-	if sc.unsaved == nil {
-		sc.unsaved = make(map[int64][]feeds.RelatedPost, len(lists))
+	if sc.dirty == nil {
+		sc.dirty = make(map[int64]struct{}, len(ids))
 	}
-	maps.Copy(sc.unsaved, lists)
+	if len(sc.dirty) == 0 {
+		sc.dirtySince = sc.now()
+	}
+	for _, id := range ids {
+		sc.dirty[id] = struct{}{}
+	}
 }
 
 // sortedNames returns the keys of m in order, for deterministic loops.
@@ -258,7 +277,7 @@ func (sc *Scheduler) rescore(ctx context.Context) error {
 			return nil
 		}
 		lists := sc.index.Rescore(rescoreBatch)
-		sc.queueLocked(lists)
+		sc.queueLocked(slices.Collect(maps.Keys(lists)))
 		sc.relateMu.Unlock()
 		if err := sc.saveUnsaved(ctx); err != nil {
 			return fmt.Errorf("rescore: %w", err)

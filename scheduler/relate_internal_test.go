@@ -30,6 +30,9 @@ func TestRelateOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := sc.BuildIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
 	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 	story := func(key, link, title string, tags ...string) feeds.Article {
 		return feeds.Article{ItemKey: key, GUID: key, Link: link, Title: title, TitleKey: title,
@@ -54,6 +57,9 @@ func TestRelateOutOfOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := sc.saveUnsaved(ctx); err != nil {
+		t.Fatal(err)
+	}
 	x := older.Inserted[0].ID
 	got, err := db.Related(ctx, x)
 	if err != nil {
@@ -61,5 +67,57 @@ func TestRelateOutOfOrder(t *testing.T) {
 	}
 	if !slices.ContainsFunc(got, func(p feeds.RelatedPost) bool { return p.ArticleID == other.Inserted[0].ID }) {
 		t.Errorf("Related(%d) = %+v: the merged tag was undone by the older description", x, got)
+	}
+}
+
+// TestDirtyListsWait: a list changed while other fetches are stored waits
+// (the article stays pending in the store) until flushLag has passed since
+// the first waiting list; then the next relate writes every waiting list.
+func TestDirtyListsWait(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	sc, err := New(Options{Store: db, Fetcher: fetch.New(fetch.Options{}), Now: func() time.Time { return now },
+		Related: related.New(related.Options{Limit: 5, Window: 30 * 24 * time.Hour})}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.BuildIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	put := func(key, title string) feeds.IngestResult {
+		res, err := db.Ingest(ctx, "a", feeds.SourceState{Name: "a", URL: "https://a.example/feed"},
+			[]feeds.Article{{ItemKey: key, GUID: key, Link: "https://a.example/" + key, Title: title, TitleKey: title,
+				Published: now, ContentHash: key, Tags: []string{"harbour-strike", "ports"}}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.relate(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	pending := func() []int64 {
+		ids, err := db.PendingRelated(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	a := put("a", "dockers strike at the northern harbour").Inserted[0].ID
+	if got := pending(); !slices.Equal(got, []int64{a}) {
+		t.Fatalf("pending after the first relate = %v, want [%d] (its list waits)", got, a)
+	}
+	now = now.Add(flushLag)
+	b := put("b", "harbour strike spreads to the southern ports").Inserted[0].ID
+	if got := pending(); len(got) != 0 {
+		t.Fatalf("pending after flushLag = %v, want none", got)
+	}
+	if rel, err := db.Related(ctx, a); err != nil || len(rel) != 1 || rel[0].ArticleID != b {
+		t.Errorf("Related(a) = %+v, %v; want [b]", rel, err)
 	}
 }

@@ -86,6 +86,11 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 		cancelJobs()
 		<-done
 	}
+	// Lists a cancelled fetch left dirty; a failure here only costs a
+	// recomputation at the next start (new lists are pending in the store).
+	if err := sc.saveUnsaved(context.WithoutCancel(ctx)); err != nil {
+		sc.log.Warn("related lists not saved at shutdown", "error", err)
+	}
 	sc.log.Info("scheduler stopped")
 	return nil
 }

@@ -158,12 +158,15 @@ type Scheduler struct {
 	entries map[string]entry
 	jobCtx  context.Context
 
-	relateMu sync.Mutex // Put+Refresh, and taking unsaved lists, in one order
-	// unsaved holds lists computed but not yet written, newest per article,
-	// guarded by relateMu; saveMu lets one SaveRelated run at a time, and
-	// whoever holds it writes every list computed meanwhile (group commit).
-	unsaved    map[int64][]feeds.RelatedPost
-	relatedSeq int64 // newest write whose changes reached the index; relateMu
+	relateMu sync.Mutex // Put+Refresh, and taking dirty lists, in one order
+	// dirty holds the articles whose list changed in the index and is not
+	// yet written, since dirtySince; guarded by relateMu. saveMu lets one
+	// SaveRelated run at a time, and whoever holds it writes every list
+	// dirtied meanwhile (group commit).
+	dirty      map[int64]struct{}
+	dirtySince time.Time
+	relatedSeq int64        // newest write whose changes reached the index; relateMu
+	storing    atomic.Int64 // fetches holding a pool slot (fetching or storing)
 	saveMu     sync.Mutex
 	indexBuilt bool
 	failingMu  sync.Mutex

@@ -25,6 +25,52 @@ import (
 func (ix *Index) Refresh(changed, removed []int64) map[int64][]feeds.RelatedPost {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	out := ix.refresh(changed, removed)
+	res := make(map[int64][]feeds.RelatedPost, len(out))
+	for _, s := range out {
+		res[ix.arts[s].id] = ix.posts(s, ix.listOf(s))
+	}
+	return res
+}
+
+// RefreshIDs is Refresh returning only the ids whose list changed, for a
+// caller that saves the lists later (Lists) and would waste the posts.
+func (ix *Index) RefreshIDs(changed, removed []int64) []int64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	out := ix.refresh(changed, removed)
+	ids := make([]int64, len(out))
+	for i, s := range out {
+		ids[i] = ix.arts[s].id
+	}
+	return ids
+}
+
+// Lists returns the current lists of ids as storage.SaveRelated needs them
+// (ArticleID and Score), skipping ids not indexed and lists not held in
+// memory (adopted from the store and not recomputed since).
+func (ix *Index) Lists(ids []int64) map[int64][]feeds.RelatedPost {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	res := make(map[int64][]feeds.RelatedPost, len(ids))
+	for _, id := range ids {
+		s, ok := ix.slot[id]
+		if !ok || ix.arts[s].flags&flagHeld != 0 {
+			continue
+		}
+		list := ix.listOf(s)
+		posts := make([]feeds.RelatedPost, len(list))
+		for i, b := range list {
+			e := ix.entry(s, b)
+			posts[i] = feeds.RelatedPost{ArticleID: e.id, Score: e.score}
+		}
+		res[id] = posts
+	}
+	return res
+}
+
+// refresh is Refresh under the write lock, returning the changed slots.
+func (ix *Index) refresh(changed, removed []int64) []int32 {
 	for _, id := range removed {
 		if s, ok := ix.slot[id]; ok {
 			ix.remove(s)
@@ -87,13 +133,10 @@ func (ix *Index) Refresh(changed, removed []int64) map[int64][]feeds.RelatedPost
 	}
 	ix.pendRe = ix.pendRe[:0]
 	ix.drained()
-	res := make(map[int64][]feeds.RelatedPost, len(out))
 	for _, s := range out {
-		a := &ix.arts[s]
-		a.flags &^= flagOut
-		res[a.id] = ix.posts(s, ix.listOf(s))
+		ix.arts[s].flags &^= flagOut
 	}
-	return res
+	return out
 }
 
 func (ix *Index) markOut(out []int32, s int32) []int32 {
