@@ -108,6 +108,9 @@ type IngestResult struct {
 	// Inserted describes the articles this batch inserted (a subset of
 	// Changed) as committed, so the related index need not read them back.
 	Inserted []IndexEntry
+	// Merged are articles this batch found to be copies of another stored
+	// article and merged into it: they no longer exist.
+	Merged []int64
 	// Seq orders committed writes: a write committed later has a greater Seq.
 	Seq int64
 }

@@ -90,7 +90,7 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 // undo them (another feed merged a copy into the article meanwhile). Every
 // other changed article is read back from the store.
 func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
-	if sc.index == nil || len(ir.Changed) == 0 {
+	if sc.index == nil || len(ir.Changed) == 0 && len(ir.Merged) == 0 {
 		return nil
 	}
 	began := time.Now()
@@ -127,7 +127,12 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 			return fmt.Errorf("load changed articles: %w", err)
 		}
 	}
-	sc.queueLocked(sc.index.RefreshIDs(present, nil))
+	if len(ir.Merged) > 0 {
+		for _, id := range ir.Merged {
+			delete(sc.dirty, id)
+		}
+	}
+	sc.queueLocked(sc.index.RefreshIDs(present, ir.Merged))
 	due := len(sc.dirty) >= flushLists || sc.now().Sub(sc.dirtySince) >= flushLag
 	sc.relateMu.Unlock()
 

@@ -440,7 +440,14 @@ func (in *ingester) describeInserted() {
 		info := in.articles[id]
 		tags := make([]string, 0, len(in.tagsOf[id]))
 		for tid := range in.tagsOf[id] {
-			tags = append(tags, in.names[tid])
+			name, ok := in.names[tid]
+			if !ok {
+				break // a merge gave it tags this batch did not name: read it back
+			}
+			tags = append(tags, name)
+		}
+		if len(tags) < len(in.tagsOf[id]) {
+			continue
 		}
 		slices.Sort(tags)
 		in.res.Inserted = append(in.res.Inserted, feeds.IndexEntry{ID: id,
@@ -484,31 +491,133 @@ func (in *ingester) mergeCategories(id int64, cats []string) error {
 	return nil
 }
 
-// lookup applies dedupe rules (b) and (c); (a) is the carried map.
+// lookup applies dedupe rules (b) and (c); (a) is the carried map. When the
+// link names one stored article and the title another, the item shows they
+// are one story (a re-titled copy and a same-title copy under another link
+// were stored before the original that links them): the newer row is
+// merged into the older.
 func (in *ingester) lookup(a *feeds.Article, key string) (int64, bool, error) {
 	if id, ok := in.byLink[a.Link]; ok && a.Link != "" {
-		return id, true, nil
+		other, err := in.titleMatch(a, key, id)
+		if err != nil || other == 0 {
+			return id, true, err
+		}
+		if err := in.merge(min(id, other), max(id, other)); err != nil {
+			return 0, false, err
+		}
+		return min(id, other), true, nil
 	}
+	id, err := in.titleMatch(a, key, 0)
+	return id, id != 0, err
+}
+
+// titleMatch returns the article other than except that rule (c) finds for
+// a, or 0, with its tags loaded.
+func (in *ingester) titleMatch(a *feeds.Article, key string, except int64) (int64, error) {
 	if !in.titleCandidate(a.TitleKey) {
-		return 0, false, nil
+		return 0, nil
 	}
 	p, w := ms(a.Published), titleWindow.Milliseconds()
 	for _, h := range in.byTitle[a.TitleKey] {
-		if h.published < p-w || h.published > p+w {
+		if h.id == except || h.published < p-w || h.published > p+w {
 			continue
 		}
 		generic, err := in.titleReused(a.TitleKey, key)
 		if err != nil || generic {
-			return 0, false, err
+			return 0, err
 		}
 		if _, ok := in.tagsOf[h.id]; !ok {
 			if err := in.loadTags(h.id); err != nil {
-				return 0, false, err
+				return 0, err
 			}
 		}
-		return h.id, true, nil
+		return h.id, nil
 	}
-	return 0, false, nil
+	return 0, nil
+}
+
+// merge makes article loser part of keep: its carriages, tags, titles and
+// categories move over, its row is deleted (its related list and its place
+// in others' lists go with it) and it is reported in res.Merged.
+func (in *ingester) merge(keep, loser int64) error {
+	if err := in.flushCarriages(); err != nil {
+		return err
+	}
+	if err := in.flushTags(); err != nil {
+		return err
+	}
+	for _, id := range []int64{keep, loser} {
+		if _, ok := in.tagsOf[id]; !ok {
+			if err := in.loadTags(id); err != nil {
+				return err
+			}
+		}
+	}
+	set := in.tagSet(keep)
+	for tid := range in.tagsOf[loser] {
+		if set[tid] {
+			continue
+		}
+		set[tid] = true
+		if _, err := in.s.insArticleTag.ExecContext(in.ctx, keep, tid); err != nil {
+			return fmt.Errorf("merge %d into %d: tags: %w", loser, keep, err)
+		}
+		in.uses[tid]++ // loser's rows are counted down when it is deleted
+	}
+	kept := in.articles[keep]
+	for _, q := range []struct{ what, sql string }{
+		{"carriages", `UPDATE carriages SET article_id = ?1, published = ?3, creator = 0 WHERE article_id = ?2`},
+		{"titles", `INSERT OR IGNORE INTO article_titles (title_key, article_id, published)
+			SELECT title_key, ?1, ?3 FROM article_titles WHERE article_id = ?2
+			UNION SELECT title_key, ?1, ?3 FROM articles WHERE id = ?2 AND title_key != ''`},
+		{"delete", `DELETE FROM articles WHERE id = ?2`},
+	} {
+		if _, err := in.tx.ExecContext(in.ctx, q.sql, keep, loser, kept.published); err != nil {
+			return fmt.Errorf("merge %d into %d: %s: %w", loser, keep, q.what, err)
+		}
+	}
+	if err := in.mergeCategories(keep, splitCategories(in.articles[loser].cats)); err != nil {
+		return err
+	}
+	if _, err := in.s.clearRelated.ExecContext(in.ctx, keep); err != nil {
+		return fmt.Errorf("mark related pending: %w", err)
+	}
+	// What this batch knows of loser now means keep.
+	for k, c := range in.carried {
+		if c.article == loser {
+			c.article = keep
+			in.carried[k] = c
+		}
+	}
+	for l, id := range in.byLink {
+		if id == loser {
+			in.byLink[l] = keep
+		}
+	}
+	for tk, hits := range in.byTitle {
+		if i := slices.IndexFunc(hits, func(h titleHit) bool { return h.id == loser }); i >= 0 {
+			hits = slices.Delete(hits, i, i+1)
+			if !hasHit(hits, keep) {
+				hits = append(hits, titleHit{keep, kept.published})
+				slices.SortFunc(hits, func(a, b titleHit) int { return cmp.Compare(a.id, b.id) })
+			}
+			in.byTitle[tk] = hits
+		}
+	}
+	delete(in.articles, loser)
+	delete(in.tagsOf, loser)
+	in.inserted = slices.DeleteFunc(in.inserted, func(id int64) bool { return id == loser })
+	if in.changed[loser] {
+		delete(in.changed, loser)
+		in.res.Changed = slices.DeleteFunc(in.res.Changed, func(id int64) bool { return id == loser })
+	}
+	if !in.changed[keep] {
+		in.changed[keep] = true
+		in.res.Changed = append(in.res.Changed, keep)
+	}
+	in.res.Merged = append(in.res.Merged, loser)
+	in.content = true
+	return nil
 }
 
 // loadTags reads one article's tag ids into tagsOf.
@@ -650,5 +759,6 @@ func (in *ingester) flushTags() error {
 		}
 		pairs = pairs[n:]
 	}
+	in.newTags = in.newTags[:0]
 	return nil
 }

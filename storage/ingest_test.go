@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 type step struct {
 	source string
 	arts   []feeds.Article
-	want   feeds.IngestResult // Changed is checked by length only
+	want   feeds.IngestResult // Changed is checked by length only (New+Updated when nil); Merged by value
 }
 
 func TestIngestDedupe(t *testing.T) {
@@ -50,6 +51,23 @@ func TestIngestDedupe(t *testing.T) {
 				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", story, t0.Add(3*time.Hour), "h3")}, feeds.IngestResult{Duplicate: 1}},
 			},
 			rows: [][]string{{"paper", "wire", "blog"}},
+		},
+		{
+			// A re-titled copy (the story's link) and a same-title copy
+			// (another link) are stored as two rows before the original,
+			// which carries both the link and the title, shows they are
+			// one story: the newer row merges into the older, and a later
+			// copy under the title still finds it.
+			name: "two rows joined by the original",
+			steps: []step{
+				{"paper", []feeds.Article{art("paper-9", "https://news.example/syria/town", "Town falls to rebels after long siege", t0, "h2", "syria")}, feeds.IngestResult{New: 1}},
+				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", story, t0.Add(2*time.Hour), "h3", "rebels")}, feeds.IngestResult{New: 1}},
+				{"wire", []feeds.Article{art("wire-1", "https://news.example/syria/town", story, t0.Add(time.Hour), "h1")},
+					feeds.IngestResult{Duplicate: 1, Changed: []int64{1}, Merged: []int64{2}}},
+				{"late", []feeds.Article{art("late-1", "https://late.example/x", story, t0.Add(5*time.Hour), "h4")}, feeds.IngestResult{Duplicate: 1}},
+				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", story, t0.Add(2*time.Hour), "h3", "rebels")}, feeds.IngestResult{Duplicate: 1}},
+			},
+			rows: [][]string{{"paper", "blog", "wire", "late"}},
 		},
 		{
 			name: "short titles never merge by title",
@@ -121,8 +139,15 @@ func TestIngestDedupe(t *testing.T) {
 				if got.New != s.want.New || got.Updated != s.want.Updated || got.Duplicate != s.want.Duplicate {
 					t.Errorf("step %d (%s): got %+v, want %+v", i, s.source, got, s.want)
 				}
-				if wantChanged := s.want.New + s.want.Updated; len(got.Changed) != wantChanged {
+				wantChanged := s.want.New + s.want.Updated
+				if s.want.Changed != nil {
+					wantChanged = len(s.want.Changed)
+				}
+				if len(got.Changed) != wantChanged {
 					t.Errorf("step %d: Changed = %v, want %d ids", i, got.Changed, wantChanged)
+				}
+				if !slices.Equal(got.Merged, s.want.Merged) {
+					t.Errorf("step %d: Merged = %v, want %v", i, got.Merged, s.want.Merged)
 				}
 			}
 			arts := allArticles(t, db)
@@ -192,6 +217,42 @@ func TestIngestDetails(t *testing.T) {
 		}
 		if db.WriteSeq() < later.Seq {
 			t.Errorf("WriteSeq %d < last ingest's Seq %d", db.WriteSeq(), later.Seq)
+		}
+	})
+	t.Run("merged rows keep tags, categories, counts and one related list", func(t *testing.T) {
+		db, path := openDB(t)
+		retitled := art("p9", "https://news.example/town", "Town falls to rebels after long siege", t0, "h1", "syria", "conflict")
+		retitled.Categories = []string{"World"}
+		keep := ingest(t, db, "paper", t0, retitled).Changed[0]
+		copied := art("b3", "https://blog.example/77", "Rebels seize key town in northern Syria", t0.Add(time.Hour), "h2", "rebels", "conflict")
+		copied.Categories = []string{"Middle East"}
+		loser := ingest(t, db, "blog", t0, copied).Changed[0]
+		saveRelated(t, db, map[int64][]feeds.RelatedPost{keep: {{ArticleID: loser, Score: 1}}, loser: {{ArticleID: keep, Score: 1}}})
+		res := ingest(t, db, "wire", t0, art("w1", "https://news.example/town", copied.Title, t0, "h3", "syria"))
+		if !slices.Equal(res.Merged, []int64{loser}) || !slices.Equal(res.Changed, []int64{keep}) {
+			t.Fatalf("merge: %+v, want Merged [%d] Changed [%d]", res, loser, keep)
+		}
+		a, err := db.Article(ctx, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(a.Tags, []string{"conflict", "rebels", "syria"}) || !slices.Equal(a.Categories, []string{"World", "Middle East"}) ||
+			!slices.Equal(a.Sources, []string{"paper", "blog", "wire"}) {
+			t.Errorf("kept article: tags %v categories %v sources %v", a.Tags, a.Categories, a.Sources)
+		}
+		if _, err := db.Article(ctx, loser); !errors.Is(err, feeds.ErrNotFound) {
+			t.Errorf("Article(%d) after the merge: %v, want not found", loser, err)
+		}
+		if pending, err := db.PendingRelated(ctx); err != nil || !slices.Equal(pending, []int64{keep}) {
+			t.Errorf("PendingRelated = %v, %v; want [%d]", pending, err, keep)
+		}
+		if n, _ := db.TagCount(ctx, "conflict"); n != 1 {
+			t.Errorf("TagCount(conflict) = %d, want 1", n)
+		}
+		checkCounts(t, path)
+		// the blog sends its item again: still the kept article
+		if r := ingest(t, db, "blog", t0, copied); r.Duplicate != 1 || len(r.Changed) != 0 {
+			t.Errorf("blog again: %+v", r)
 		}
 	})
 	t.Run("edited item keeps id and published, updates text", func(t *testing.T) {
