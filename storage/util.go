@@ -193,17 +193,6 @@ func firstLine(s string) string {
 	return line
 }
 
-// closeStmts closes the non-nil statements and joins their errors.
-func closeStmts(sts ...*sql.Stmt) error {
-	var errs []error
-	for _, st := range sts {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // addUses adds counts of new article_tags rows to the tags' use counts, one
 // statement per distinct tag (deletes decrement through a trigger).
 func addUses(ctx context.Context, inc *sql.Stmt, uses map[int64]int64) error {
