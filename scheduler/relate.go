@@ -46,7 +46,7 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	// The index now holds every commit up to the read, and perhaps later
 	// ones: an ingest that committed before now is read back, not taken
 	// from its description.
-	sc.relatedSeq = max(sc.relatedSeq, sc.store.WriteSeq())
+	sc.applyLocked(sc.store.WriteSeq(), nil, true)
 	pending, err := sc.store.PendingRelated(ctx)
 	if err != nil {
 		return fmt.Errorf("pending related lists: %w", err)
@@ -85,10 +85,10 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 // else when the last fetch in flight finishes.
 //
 // The articles the ingest inserted come described in ir.Inserted, as its
-// commit left them; that description is used unless a later commit's
-// changes already reached the index (relatedSeq), since it could then
-// undo them (another feed merged a copy into the article meanwhile). Every
-// other changed article is read back from the store.
+// commit left them; a description is used unless a later commit that
+// changed or deleted that article already reached the index (applied), since
+// it would undo that change (another feed merged a copy into the article
+// meanwhile). Every other changed article is read back from the store.
 func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 	if sc.index == nil || len(ir.Changed) == 0 && len(ir.Merged) == 0 {
 		return nil
@@ -101,21 +101,24 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 	}
 	present := make([]int64, 0, len(ir.Changed)) // pruned in the meantime: absent
 	read := ir.Changed
-	if ir.Seq > sc.relatedSeq && len(ir.Inserted) > 0 {
+	if later, ok := sc.changedAfter(ir.Seq); ok && len(ir.Inserted) > 0 {
 		known := make(map[int64]bool, len(ir.Inserted))
 		for _, e := range ir.Inserted {
+			if later[e.ID] {
+				continue
+			}
 			sc.index.Put(e.ID, e.Published, e.TitleKey, e.Tags)
 			present = append(present, e.ID)
 			known[e.ID] = true
 		}
-		read = make([]int64, 0, len(ir.Changed)-len(ir.Inserted))
+		read = make([]int64, 0, len(ir.Changed)-len(known))
 		for _, id := range ir.Changed {
 			if !known[id] {
 				read = append(read, id)
 			}
 		}
 	}
-	sc.relatedSeq = max(sc.relatedSeq, ir.Seq)
+	sc.applyLocked(ir.Seq, append(slices.Clip(ir.Changed), ir.Merged...), false)
 	if len(read) > 0 {
 		err := sc.store.ArticleTagsByIDs(ctx, read, func(id int64, published time.Time, titleKey string, tags []string) error {
 			sc.index.Put(id, published, titleKey, tags)
@@ -233,7 +236,7 @@ func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
 	began := time.Now()
 	// An ingest that committed before the prune must not put back, from
 	// its description, an article the prune deleted.
-	sc.relatedSeq = max(sc.relatedSeq, sc.store.WriteSeq())
+	sc.applyLocked(sc.store.WriteSeq(), deleted, false)
 	sc.queueLocked(sc.index.RefreshIDs(nil, deleted))
 	for _, id := range deleted { // never write a list for an article that is gone
 		delete(sc.dirty, id)
@@ -296,3 +299,48 @@ func (sc *Scheduler) rescore(ctx context.Context) error {
 
 // rescoreBatch is how many stale lists one rescore step recomputes.
 const rescoreBatch = 500
+
+// appliedKept is how many applied writes changedAfter can look back on;
+// the writes committed but not yet related are at most the fetches in
+// flight.
+const appliedKept = 256
+
+// appliedWrite is a write whose changes reached the index: the articles it
+// changed or deleted, or every article (a build read the whole store).
+type appliedWrite struct {
+	seq int64
+	ids []int64
+	all bool
+}
+
+// applyLocked records that the changes of write seq reached the index;
+// relateMu must be held.
+func (sc *Scheduler) applyLocked(seq int64, ids []int64, all bool) {
+	if len(sc.applied) == appliedKept {
+		sc.appliedFloor = max(sc.appliedFloor, sc.applied[0].seq)
+		sc.applied = slices.Delete(sc.applied, 0, 1)
+	}
+	sc.applied = append(sc.applied, appliedWrite{seq: seq, ids: ids, all: all})
+}
+
+// changedAfter returns the articles that writes later than seq changed and
+// that already reached the index; ok is false when that cannot be told
+// (a build, or writes no longer recorded) and nothing may be trusted.
+func (sc *Scheduler) changedAfter(seq int64) (later map[int64]bool, ok bool) {
+	if seq < sc.appliedFloor {
+		return nil, false
+	}
+	later = map[int64]bool{}
+	for _, w := range sc.applied {
+		if w.seq <= seq {
+			continue
+		}
+		if w.all {
+			return nil, false
+		}
+		for _, id := range w.ids {
+			later[id] = true
+		}
+	}
+	return later, true
+}

@@ -165,12 +165,16 @@ type Scheduler struct {
 	// dirtied meanwhile (group commit).
 	dirty      map[int64]struct{}
 	dirtySince time.Time
-	relatedSeq int64        // newest write whose changes reached the index; relateMu
-	storing    atomic.Int64 // fetches holding a pool slot (fetching or storing)
-	saveMu     sync.Mutex
-	indexBuilt bool
-	failingMu  sync.Mutex
-	failing    map[string]bool
+	// applied are the latest writes whose changes reached the index, in
+	// the order they did; appliedFloor the newest seq dropped from it.
+	// Guarded by relateMu.
+	applied      []appliedWrite
+	appliedFloor int64
+	storing      atomic.Int64 // fetches holding a pool slot (fetching or storing)
+	saveMu       sync.Mutex
+	indexBuilt   bool
+	failingMu    sync.Mutex
+	failing      map[string]bool
 }
 
 // New checks the options and the first settings and returns a Scheduler
