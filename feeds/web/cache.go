@@ -9,15 +9,20 @@ import (
 	"sync/atomic"
 )
 
-// cache holds rendered documents by key ("feed/NAME.atom", "tag/TAG.rss",
-// "page/…"). A hit takes a read lock and stamps the entry's last use; the
-// caller decides validity (generation and settings). It is bounded in
-// entries and bytes: per-tag feeds and article pages are unbounded in
-// number, so when a put goes over a bound, stale entries and then the least
-// recently used go first, down to 7/8 of the bound.
+// cache holds rendered documents by the URL path they answer
+// ("/feeds/all.atom", "/tags/syria", "/articles/12", "/"), so that a poll
+// finds its document before any routing. A hit is lock-free (sync.Map
+// reads write nothing shared) and stamps the entry's last use only when it
+// is not already the most recently used one, so that polls of one hot feed
+// from both cores do not fight over a cache line; the caller decides
+// validity (generation and settings). It is bounded in entries and bytes:
+// per-tag feeds and article pages are unbounded in number, so when a put
+// goes over a bound, stale entries and then the least recently used go
+// first, down to 7/8 of the bound.
 type cache struct {
-	mu         sync.RWMutex
-	m          map[string]*doc
+	m          sync.Map   // key → *doc
+	mu         sync.Mutex // serialises put and evict, and guards the counts
+	entries    int
 	bytes      int64
 	maxEntries int
 	maxBytes   int64
@@ -25,15 +30,17 @@ type cache struct {
 }
 
 func newCache(maxEntries int, maxBytes int64) *cache {
-	return &cache{m: make(map[string]*doc), maxEntries: maxEntries, maxBytes: maxBytes}
+	return &cache{maxEntries: maxEntries, maxBytes: maxBytes}
 }
 
 // get returns the document cached under key, valid or not, or nil.
 func (c *cache) get(key string) *doc {
-	c.mu.RLock()
-	d := c.m[key]
-	c.mu.RUnlock()
-	if d != nil {
+	v, ok := c.m.Load(key)
+	if !ok {
+		return nil
+	}
+	d := v.(*doc)
+	if d.used.Load() != c.clock.Load() {
 		d.used.Store(c.clock.Add(1))
 	}
 	return d
@@ -50,12 +57,13 @@ func (c *cache) put(d *doc, valid func(*doc) bool) {
 	d.used.Store(c.clock.Add(1))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.m[d.key]; ok {
-		c.bytes -= old.size()
+	if old, ok := c.m.Swap(d.key, d); ok {
+		c.bytes -= old.(*doc).size()
+	} else {
+		c.entries++
 	}
-	c.m[d.key] = d
 	c.bytes += sz
-	if len(c.m) > c.maxEntries || c.bytes > c.maxBytes {
+	if c.entries > c.maxEntries || c.bytes > c.maxBytes {
 		c.evict(valid)
 	}
 }
@@ -69,10 +77,12 @@ func (c *cache) evict(valid func(*doc) bool) {
 		stale bool
 		used  int64
 	}
-	all := make([]cand, 0, len(c.m))
-	for _, d := range c.m {
+	all := make([]cand, 0, c.entries)
+	c.m.Range(func(_, v any) bool {
+		d := v.(*doc)
 		all = append(all, cand{d, !valid(d), d.used.Load()})
-	}
+		return true
+	})
 	slices.SortFunc(all, func(a, b cand) int {
 		if a.stale != b.stale {
 			if a.stale {
@@ -84,10 +94,11 @@ func (c *cache) evict(valid func(*doc) bool) {
 	})
 	entries, bytes := c.maxEntries-c.maxEntries/8, c.maxBytes-c.maxBytes/8
 	for _, x := range all {
-		if len(c.m) <= entries && c.bytes <= bytes {
+		if c.entries <= entries && c.bytes <= bytes {
 			break
 		}
-		delete(c.m, x.d.key)
+		c.m.Delete(x.d.key)
+		c.entries--
 		c.bytes -= x.d.size()
 	}
 }

@@ -131,3 +131,115 @@ func TestFetchStateKeepsFeeds(t *testing.T) {
 		t.Errorf("/sources.json does not show the new fetch state: %.400s", body)
 	}
 }
+
+// TestAnswersFromCache: a GET or HEAD of a cached, valid document is
+// answered before routing, and that answer — 200, gzip, HEAD, 304 on either
+// validator — is the one routing gives: same status, headers and body. The
+// routed twin of each path spells one character percent-encoded, which the
+// mux decodes to the same document but the cache lookup leaves to it.
+func TestAnswersFromCache(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	id := fmt.Sprint(f.ids["syria-1"])
+	docs := []struct{ path, routed string }{
+		{"/feeds/all.atom", "/feeds/all%2Eatom"},
+		{"/feeds/middle-east.json", "/feeds/middle-east%2Ejson"},
+		{"/tags/syria.rss", "/tags/syri%61.rss"},
+		{"/tags/syria", "/tags/syri%61"},
+		{"/articles/" + id, fmt.Sprintf("/articles/%%%X%s", id[0], id[1:])},
+		{"/sources.json", "/sources%2Ejson"},
+		{"/sources", "/source%73"},
+		{"/opml", "/opm%6C"},
+	}
+	fromCache := func(path string) bool {
+		return f.h.AnswersFromCache(httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	for _, d := range docs {
+		t.Run(d.path, func(t *testing.T) {
+			if fromCache(d.path) {
+				t.Fatalf("answered from the cache before it was rendered")
+			}
+			first := f.get(t, d.path, 200)
+			if !fromCache(d.path) || fromCache(d.routed) {
+				t.Fatalf("from the cache: %s %v, %s %v; want true, false", d.path, fromCache(d.path), d.routed, fromCache(d.routed))
+			}
+			if h := f.h.AnswersFromCache(httptest.NewRequest(http.MethodPost, d.path, nil)); h {
+				t.Errorf("a POST was answered from the cache")
+			}
+			gz := f.get(t, d.path, 200, "Accept-Encoding", "gzip")
+			for _, c := range []struct {
+				name    string
+				method  string
+				headers []string
+			}{
+				{"get", http.MethodGet, nil},
+				{"gzip", http.MethodGet, []string{"Accept-Encoding", "gzip"}},
+				{"head", http.MethodHead, nil},
+				{"if-none-match", http.MethodGet, []string{"If-None-Match", first.header.Get("ETag")}},
+				{"if-none-match gzip", http.MethodGet, []string{"Accept-Encoding", "gzip", "If-None-Match", gz.header.Get("ETag")}},
+				{"if-modified-since", http.MethodGet, []string{"If-Modified-Since", first.header.Get("Last-Modified")}},
+				{"stale etag", http.MethodGet, []string{"If-None-Match", `"stale"`}},
+			} {
+				fast := f.do(t, c.method, d.path, c.headers...)
+				routed := f.do(t, c.method, d.routed, c.headers...)
+				if fast.code != routed.code || string(fast.body) != string(routed.body) {
+					t.Errorf("%s: from the cache %d with %d bytes, routed %d with %d bytes",
+						c.name, fast.code, len(fast.body), routed.code, len(routed.body))
+				}
+				fast.header.Del("Date")
+				routed.header.Del("Date")
+				if fmt.Sprint(fast.header) != fmt.Sprint(routed.header) {
+					t.Errorf("%s: headers differ\nfrom the cache %v\nrouted         %v", c.name, fast.header, routed.header)
+				}
+			}
+		})
+	}
+	t.Run("invalidated", func(t *testing.T) {
+		f.get(t, "/feeds/all.rss", 200)
+		if err := f.h.Apply(testSettings()); err != nil {
+			t.Fatal(err)
+		}
+		if fromCache("/feeds/all.rss") {
+			t.Errorf("answered from the cache after new settings")
+		}
+		f.get(t, "/feeds/all.rss", 200)
+		f.ingest("beta", art("sport-3", "Cup final tonight", t0.Add(-5*time.Minute), "sport"))
+		if fromCache("/feeds/all.rss") {
+			t.Errorf("answered from the cache after new data")
+		}
+	})
+}
+
+// TestCachedAnswerAllocs: answering a poll of a cached feed, 200 or 304,
+// allocates nothing in the handler (net/http's own costs are not counted).
+// Not parallel: AllocsPerRun counts the whole process's allocations.
+func TestCachedAnswerAllocs(t *testing.T) {
+	f := newFixture(t)
+	etag := f.get(t, "/feeds/all.atom", 200).header.Get("ETag")
+	for _, c := range []struct {
+		name    string
+		headers []string
+		code    int
+	}{
+		{"200", nil, 200},
+		{"200 gzip", []string{"Accept-Encoding", "gzip"}, 200},
+		{"304", []string{"If-None-Match", etag}, 304},
+		{"304 if-modified-since", []string{"If-Modified-Since", t0.Format(http.TimeFormat)}, 304},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/feeds/all.atom", nil)
+		for i := 0; i+1 < len(c.headers); i += 2 {
+			req.Header.Set(c.headers[i], c.headers[i+1])
+		}
+		w := &discardWriter{h: http.Header{}}
+		allocs := testing.AllocsPerRun(100, func() {
+			w.reset()
+			f.h.ServeHTTP(w, req)
+		})
+		if w.code != c.code {
+			t.Errorf("%s: status %d, want %d", c.name, w.code, c.code)
+		}
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per answer, want 0", c.name, allocs)
+		}
+	}
+}

@@ -3,9 +3,12 @@ package web
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,9 +17,28 @@ import (
 // metrics are the HTTP metrics. Labels are the route pattern of the
 // routes table (never the raw path, which a client controls) and the
 // status code, so their number is bounded.
+//
+// Each request's series are looked up once, by route and code, in a small
+// copy-on-write table of the resolved children: the vectors' own lookup
+// (hashing the label values, a read lock) is paid once per series, not per
+// request.
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	mu       sync.Mutex // serialises adding to series
+	series   atomic.Pointer[map[seriesKey]*series]
+}
+
+// seriesKey names the series of one route label and status code.
+type seriesKey struct {
+	route string
+	code  int
+}
+
+// series are the resolved children of the vectors for one seriesKey.
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // Metric names, for admins' dashboards and the tests.
@@ -41,6 +63,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: []float64{.0001, .0005, .001, .005, .01, .05, .1, .5, 1, 5},
 		}, []string{"route"}),
 	}
+	m.series.Store(&map[seriesKey]*series{})
 	if reg == nil {
 		return m, nil
 	}
@@ -56,11 +79,33 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// observe records one answered request.
-func (m *metrics) observe(pattern string, code int, d time.Duration) {
-	route := routeLabel(pattern)
-	m.requests.WithLabelValues(route, codeLabel(code)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+// observe records one answered request under its route label.
+func (m *metrics) observe(route string, code int, d time.Duration) {
+	s := (*m.series.Load())[seriesKey{route, code}]
+	if s == nil {
+		s = m.add(seriesKey{route, code})
+	}
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// add resolves the series of k and publishes a table with them. Route
+// labels and codes are bounded, so the table stays small and this is rare.
+func (m *metrics) add(k seriesKey) *series {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.series.Load()
+	if s := old[k]; s != nil {
+		return s
+	}
+	s := &series{
+		requests: m.requests.WithLabelValues(k.route, codeLabel(k.code)),
+		duration: m.duration.WithLabelValues(k.route),
+	}
+	next := maps.Clone(old)
+	next[k] = s
+	m.series.Store(&next)
+	return s
 }
 
 // routeLabel is the route label of a mux pattern: the path part of

@@ -18,10 +18,12 @@ import (
 // with len == cap, assigned directly into the response's header map; net/http
 // only reads them, and an append by anyone else copies.
 type doc struct {
-	key  string
-	gen  uint64 // store generation read before the render's first query
-	st   *state // settings it was rendered with
-	used atomic.Int64
+	key      string // the URL path it answers
+	route    string // the route label of its metrics
+	stateGen bool   // valid for a StateGeneration rather than a Generation
+	gen      uint64 // store generation read before the render's first query
+	st       *state // settings it was rendered with
+	used     atomic.Int64
 
 	body, gz        []byte // gz is nil when compression does not pay
 	sum             string // hex hash of body
@@ -139,10 +141,16 @@ func compress(body []byte) []byte {
 	return buf.Bytes()
 }
 
-// write sends d: 304 when the request's validators match, else 200 with
-// the representation the client accepts (gzip or identity), without a body
-// for HEAD.
-func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) {
+// write sends d and returns the status sent: 304 when the request's
+// validators match, else 200 with the representation the client accepts
+// (gzip or identity), without a body for HEAD. Every header value is one
+// of d's or hv's prepared slices, assigned into the map: nothing is
+// formatted or allocated per request.
+//
+// A 304 carries what RFC 9110 (15.4.5) asks of it — ETag, Cache-Control,
+// Vary — and no Last-Modified, which it says not to send beside an ETag
+// (net/http's ServeContent does the same); the client keeps the one it has.
+func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) int {
 	h := w.Header()
 	etag, etagHdr, body, clen := d.etagVal, d.etag, d.body, d.clen
 	gz := d.gz != nil && acceptsGzip(r.Header["Accept-Encoding"])
@@ -150,7 +158,6 @@ func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) {
 		etag, etagHdr, body, clen = d.gzEtag, d.etagGz, d.gz, d.clenGz
 	}
 	h["Etag"] = etagHdr
-	h["Last-Modified"] = d.lastMod
 	h["Cache-Control"] = d.cc
 	h["Vary"] = hv.vary
 	if d.html {
@@ -158,10 +165,11 @@ func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) {
 		h["Referrer-Policy"] = hv.referrer
 		h["X-Frame-Options"] = hv.frame
 	}
-	if notModified(r, etag, d.modified) {
+	if notModified(r, etag, d.lastMod[0], d.modified) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return http.StatusNotModified
 	}
+	h["Last-Modified"] = d.lastMod
 	h["Content-Type"] = d.ctype
 	h["Content-Length"] = clen
 	if gz {
@@ -171,22 +179,29 @@ func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body) // a failed write means the client left; nothing to do
 	}
+	return http.StatusOK
 }
 
 // notModified applies RFC 9110's conditional GET: If-None-Match (weak
 // comparison, lists, "*") decides when present; else If-Modified-Since.
-func notModified(r *http.Request, etag string, modified time.Time) bool {
+// Pollers mostly send back exactly the ETag or Last-Modified they were
+// given, which is checked first, before any parsing.
+func notModified(r *http.Request, etag, lastMod string, modified time.Time) bool {
 	if inm, ok := r.Header["If-None-Match"]; ok {
 		for _, v := range inm {
-			if etagListMatch(v, etag) {
+			if v == etag || etagListMatch(v, etag) {
 				return true
 			}
 		}
 		return false
 	}
-	ims := r.Header.Get("If-Modified-Since")
-	if ims == "" {
+	v := r.Header["If-Modified-Since"]
+	if len(v) == 0 || v[0] == "" {
 		return false
+	}
+	ims := v[0]
+	if ims == lastMod {
+		return true
 	}
 	t, err := http.ParseTime(ims)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,8 @@ import (
 // routes is the routes table: every URL feedloom answers, in one place.
 // GET patterns answer HEAD too; other methods get 405 with Allow from the
 // mux. The catch-all "GET /" gives unknown paths the HTML 404 page.
+// (ServeHTTP answers documents these routes rendered and cached before it
+// consults the table; see cached.)
 func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
@@ -40,12 +41,21 @@ func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
 	return mux
 }
 
-// ServeHTTP refuses paths that are not in clean form (dot segments, double
-// slashes) with 400, routes the rest, and records the HTTP metrics.
+// ServeHTTP answers a GET or HEAD of a published document that is cached
+// and valid straight from the cache, before any routing: that is what feed
+// readers' polls are, and the cache is keyed by the very path the routes
+// table would have taken to render the document. Everything else is
+// refused with 400 when its path is not in clean form (dot segments,
+// double slashes), or routed. Both record the HTTP metrics.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
 	w.Header()["X-Content-Type-Options"] = h.hv.nosniff // every answer, /metrics and the mux's own included
+	if d := h.cached(r); d != nil {
+		code := h.hv.write(w, r, d)
+		h.metrics.observe(d.route, code, time.Since(start))
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
 	if !cleanPath(r.URL.Path) {
 		h.hv.writeText(sw, r, http.StatusBadRequest, "bad request path")
 	} else {
@@ -54,21 +64,47 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sw.code == 0 {
 		sw.code = http.StatusOK
 	}
-	h.metrics.observe(r.Pattern, sw.code, time.Since(start))
+	h.metrics.observe(routeLabel(r.Pattern), sw.code, time.Since(start))
+}
+
+// cached returns the valid cached document that routing r would answer
+// with, or nil. Only GET and HEAD read documents. A path that was not sent
+// in its default escaping (RawPath set) is left to the mux, which routes on
+// the escaped form; any other path equal to a cached key routes to the
+// handler that rendered it, with the same parameters, as the keys are the
+// documents' canonical paths. The settings and generation checks are the
+// ones serve makes.
+func (h *Handler) cached(r *http.Request) *doc {
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.RawPath != "" {
+		return nil
+	}
+	d := h.cache.get(r.URL.Path)
+	if d == nil || !h.valid(d) {
+		return nil
+	}
+	return d
 }
 
 // cleanPath reports whether p is an absolute path without "." or ".."
-// segments or empty segments. The mux would redirect such paths; feedloom
-// publishes no URL like that, so they are refused instead.
+// segments or empty segments (a trailing slash is allowed): what
+// path.Clean leaves unchanged, checked without building its result. The mux
+// would redirect other paths; feedloom publishes no URL like that, so they
+// are refused instead.
 func cleanPath(p string) bool {
 	if p == "" || p[0] != '/' {
 		return false
 	}
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
+	rest := p[1:]
+	for {
+		seg, tail, more := strings.Cut(rest, "/")
+		if seg == "." || seg == ".." || (seg == "" && more) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		rest = tail
 	}
-	return c == p
 }
 
 // Limits on names in request paths. Anything longer cannot exist.
@@ -115,7 +151,7 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, false, "no such feed")
 		return
 	}
-	h.serve(w, r, st, "feed/"+name+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, "/feeds/"+name+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderOutput(ctx, b, st, out, f)
 	})
 }
@@ -134,12 +170,12 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isFeed {
-		h.serve(w, r, st, "tag/"+tag+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		h.serve(w, r, st, "/tags/"+tag+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 			return h.renderTagFeed(ctx, b, st, tag, f)
 		})
 		return
 	}
-	h.serve(w, r, st, "tagpage/"+tag, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, "/tags/"+tag, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderTagPage(ctx, b, st, tag)
 	})
 }
@@ -154,7 +190,7 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, true, "There is no such article.")
 		return
 	}
-	h.serve(w, r, st, "article/"+s, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, "/articles/"+s, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderArticle(ctx, b, st, id)
 	})
 }
@@ -162,7 +198,7 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 // index serves the HTML home page.
 func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 	st := h.settings.Load()
-	h.serve(w, r, st, "page/index", true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, "/", true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderIndex(ctx, b, st)
 	})
 }
@@ -170,7 +206,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 // sourcesPage serves /sources, the source health page.
 func (h *Handler) sourcesPage(w http.ResponseWriter, r *http.Request) {
 	st := h.settings.Load()
-	h.serve(w, r, st, "page/sources", true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, keySourcesPage, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderSourcesPage(ctx, b, st)
 	})
 }
@@ -178,7 +214,7 @@ func (h *Handler) sourcesPage(w http.ResponseWriter, r *http.Request) {
 // sourcesJSON serves /sources.json, the source health for scripts.
 func (h *Handler) sourcesJSON(w http.ResponseWriter, r *http.Request) {
 	st := h.settings.Load()
-	h.serve(w, r, st, "sources.json", false, contentTypeJSON, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, keySourcesJSON, false, contentTypeJSON, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderSourcesJSON(ctx, b, st)
 	})
 }
@@ -186,7 +222,7 @@ func (h *Handler) sourcesJSON(w http.ResponseWriter, r *http.Request) {
 // opml serves the configured sources as OPML 2.0.
 func (h *Handler) opml(w http.ResponseWriter, r *http.Request) {
 	st := h.settings.Load()
-	h.serve(w, r, st, "opml", false, contentTypeOPML, func(_ context.Context, b *bytes.Buffer) (time.Time, error) {
+	h.serve(w, r, st, "/opml", false, contentTypeOPML, func(_ context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderOPML(b, st)
 	})
 }

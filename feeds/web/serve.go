@@ -15,11 +15,14 @@ import (
 type builder func(ctx context.Context, b *bytes.Buffer) (time.Time, error)
 
 // serve is the one response helper every published document goes through.
-// A cached document still valid for the store's generation and the
-// settings is written at once; otherwise one of the concurrent requests
-// renders it (the others wait), it is cached, and written.
+// key is the document's URL path in canonical form, the one a request for
+// it routes from (ServeHTTP answers later requests for that path straight
+// from the cache). A cached document still valid for the store's
+// generation and the settings is written at once; otherwise one of the
+// concurrent requests renders it (the others wait), it is cached, and
+// written.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key string, page bool, ctype string, build builder) {
-	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.generation(key) {
+	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.generation(d.stateGen) {
 		h.hv.write(w, r, d)
 		return
 	}
@@ -27,10 +30,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 	if page || ctype == contentTypeJSON {
 		cc = h.pageCC
 	}
+	stateGen := followsState(key)
+	route := routeLabel(r.Pattern)
 	d, err := h.flight.do(r.Context().Done(), key, func() (*doc, error) {
 		// Read the generation before the first query: a write while this
 		// render runs makes the result stale at once, never wrongly fresh.
-		gen := h.generation(key)
+		gen := h.generation(stateGen)
 		prev := h.cache.get(key)
 		if prev != nil && prev.st == st && prev.gen == gen {
 			return prev, nil // rendered by a flight that just ended
@@ -43,7 +48,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 			return nil, err
 		}
 		d := newDoc(key, b.Bytes(), ctype, cc, page, modified, prev, time.Now())
-		d.gen, d.st = gen, st
+		d.gen, d.st, d.stateGen, d.route = gen, st, stateGen, route
 		h.cache.put(d, h.valid)
 		return d, nil
 	})
@@ -57,17 +62,27 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 // valid reports whether a cached document still shows the current data
 // and settings.
 func (h *Handler) valid(d *doc) bool {
-	return d.st == h.settings.Load() && d.gen == h.generation(d.key)
+	return d.st == h.settings.Load() && d.gen == h.generation(d.stateGen)
 }
 
-// generation is the store generation the document under key is valid for.
-// The source health documents show fetch state (last fetch, status,
-// errors), so they follow StateGeneration, which every fetch bumps. Every
-// other document follows the content Generation, so that a 304 from some
-// source does not throw away the rendered feeds.
-func (h *Handler) generation(key string) uint64 {
-	switch key {
-	case "page/sources", "sources.json":
+// Keys of the source health documents.
+const (
+	keySourcesPage = "/sources"
+	keySourcesJSON = "/sources.json"
+)
+
+// followsState reports whether the document under key shows fetch state
+// (last fetch, status, errors): the source health documents, which every
+// fetch changes. Every other document follows the content Generation, so
+// that a 304 from some source does not throw away the rendered feeds.
+func followsState(key string) bool {
+	return key == keySourcesPage || key == keySourcesJSON
+}
+
+// generation is the store generation a document is valid for: the
+// StateGeneration for those that follow fetch state, else the Generation.
+func (h *Handler) generation(stateGen bool) uint64 {
+	if stateGen {
 		return h.store.StateGeneration()
 	}
 	return h.store.Generation()

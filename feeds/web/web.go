@@ -4,8 +4,9 @@
 // Feed readers poll the published feeds thousands of times an hour, mostly
 // with conditional GETs, so every published document goes through one
 // response helper that renders it once, caches the bytes (identity and
-// gzip), and answers later polls from memory: an unchanged feed costs an
-// atomic load, a map lookup and an ETag comparison, no query and no render.
+// gzip), and answers later polls from memory, before any routing: an
+// unchanged feed costs a lock-free lookup by its path, two atomic loads and
+// an ETag comparison, no query, no render and no allocation.
 // A cached document is valid while the store's Generation (StateGeneration
 // for the source health documents) and the settings it was rendered with
 // are unchanged.

@@ -161,6 +161,12 @@ func TestConditionalGet(t *testing.T) {
 				if r.header.Get("ETag") != etag || r.header.Get("Cache-Control") == "" || r.header.Get("Vary") == "" {
 					t.Errorf("304 headers: %v", r.header)
 				}
+				// RFC 9110 15.4.5: no representation metadata beside the ETag.
+				for _, h := range []string{"Last-Modified", "Content-Type", "Content-Length", "Content-Encoding"} {
+					if v := r.header.Get(h); v != "" {
+						t.Errorf("304 with %s: %s", h, v)
+					}
+				}
 			}
 		})
 	}
@@ -340,15 +346,20 @@ func TestHealthz(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.get(t, "/feeds/all.atom", 200)
+	etag := f.get(t, "/feeds/all.atom", 200).header.Get("ETag") // rendered
+	f.get(t, "/feeds/all.atom", 200)                            // from the cache
+	f.get(t, "/feeds/all.atom", 304, "If-None-Match", etag)     // from the cache
+	f.get(t, "/feeds/all%2Eatom", 304, "If-None-Match", etag)   // routed
 	f.get(t, "/feeds/nope.atom", 404)
 	f.get(t, "/no/such/page", 404)
 	body := f.get(t, "/metrics", 200).text(t)
 	for _, want := range []string{
-		web.MetricRequests + `{code="200",route="/feeds/{file}"} 1`,
+		web.MetricRequests + `{code="200",route="/feeds/{file}"} 2`,
+		web.MetricRequests + `{code="304",route="/feeds/{file}"} 2`,
 		web.MetricRequests + `{code="404",route="/feeds/{file}"} 1`,
 		web.MetricRequests + `{code="404",route="/"} 1`,
 		web.MetricDuration + `_bucket{route="/feeds/{file}"`,
+		web.MetricDuration + `_count{route="/feeds/{file}"} 5`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
