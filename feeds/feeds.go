@@ -105,9 +105,9 @@ type IngestResult struct {
 	Updated   int
 	Duplicate int
 	Changed   []int64 // ids of articles that are new or whose tags or text changed
-	// Inserted describes the articles this batch inserted (a subset of
-	// Changed) as committed, so the related index need not read them back.
-	Inserted []IndexEntry
+	// Described describes the articles in Changed as this batch committed
+	// them, so the related index need not read them back.
+	Described []IndexEntry
 	// Merged are articles this batch found to be copies of another stored
 	// article and merged into it: they no longer exist.
 	Merged []int64

@@ -84,11 +84,11 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 // transaction serves many feeds), at once when a bound below is reached,
 // else when the last fetch in flight finishes.
 //
-// The articles the ingest inserted come described in ir.Inserted, as its
+// The articles the ingest changed come described in ir.Described, as its
 // commit left them; a description is used unless a later commit that
 // changed or deleted that article already reached the index (applied), since
 // it would undo that change (another feed merged a copy into the article
-// meanwhile). Every other changed article is read back from the store.
+// meanwhile); such an article is read back from the store.
 func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 	if sc.index == nil || len(ir.Changed) == 0 && len(ir.Merged) == 0 {
 		return nil
@@ -101,9 +101,9 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 	}
 	present := make([]int64, 0, len(ir.Changed)) // pruned in the meantime: absent
 	read := ir.Changed
-	if later, ok := sc.changedAfter(ir.Seq); ok && len(ir.Inserted) > 0 {
-		known := make(map[int64]bool, len(ir.Inserted))
-		for _, e := range ir.Inserted {
+	if later, ok := sc.changedAfter(ir.Seq); ok && len(ir.Described) > 0 {
+		known := make(map[int64]bool, len(ir.Described))
+		for _, e := range ir.Described {
 			if later[e.ID] {
 				continue
 			}

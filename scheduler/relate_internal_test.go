@@ -49,7 +49,7 @@ func TestRelateOutOfOrder(t *testing.T) {
 	other := put("a", story("y", "https://a.example/y", "dockers vote to end the harbour strike", "harbour-strike"))
 	older := put("a", story("x", "https://a.example/x", "wheat exports resume from the southern ports", "wheat"))
 	newer := put("b", story("x2", "https://a.example/x", "wheat exports resume from the southern ports", "harbour-strike"))
-	if newer.Seq <= older.Seq || len(newer.Inserted) != 0 {
+	if newer.Seq <= older.Seq || len(newer.Described) != 1 {
 		t.Fatalf("setup: older %+v newer %+v", older, newer)
 	}
 	for _, res := range []feeds.IngestResult{other, newer, older} {
@@ -60,12 +60,12 @@ func TestRelateOutOfOrder(t *testing.T) {
 	if err := sc.saveUnsaved(ctx); err != nil {
 		t.Fatal(err)
 	}
-	x := older.Inserted[0].ID
+	x := older.Described[0].ID
 	got, err := db.Related(ctx, x)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(got, func(p feeds.RelatedPost) bool { return p.ArticleID == other.Inserted[0].ID }) {
+	if !slices.ContainsFunc(got, func(p feeds.RelatedPost) bool { return p.ArticleID == other.Described[0].ID }) {
 		t.Errorf("Related(%d) = %+v: the merged tag was undone by the older description", x, got)
 	}
 }
@@ -108,12 +108,12 @@ func TestDirtyListsWait(t *testing.T) {
 		}
 		return ids
 	}
-	a := put("a", "dockers strike at the northern harbour").Inserted[0].ID
+	a := put("a", "dockers strike at the northern harbour").Described[0].ID
 	if got := pending(); !slices.Equal(got, []int64{a}) {
 		t.Fatalf("pending after the first relate = %v, want [%d] (its list waits)", got, a)
 	}
 	now = now.Add(flushLag)
-	b := put("b", "harbour strike spreads to the southern ports").Inserted[0].ID
+	b := put("b", "harbour strike spreads to the southern ports").Described[0].ID
 	if got := pending(); len(got) != 0 {
 		t.Fatalf("pending after flushLag = %v, want none", got)
 	}

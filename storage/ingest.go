@@ -47,8 +47,7 @@ type ingester struct {
 	newCarr  []any                    // queued carriage rows, carriageCols values each
 	queued   map[string]int           // item key -> index of its row in newCarr
 	uses     map[int64]int64          // tag id -> article_tags rows this batch added
-	names    map[int64]string         // tag id -> name, for the tags this batch added
-	inserted []int64                  // articles this batch inserted, in order
+	names    map[int64]string         // tag id -> name, for every tag id in tagsOf
 }
 
 type carriage struct {
@@ -62,7 +61,7 @@ type articleInfo struct {
 	published int64
 	hash      string
 	cats      string // stored categories, joined
-	titleKey  string // as stored; known for the articles this batch inserted
+	titleKey  string // as stored
 }
 
 // Ingest stores one fetched feed of source in ONE transaction: it saves st
@@ -131,7 +130,7 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 			}
 		}
 		pending = in.tags.pending
-		in.describeInserted()
+		in.describe()
 		return in.content, nil
 	})
 	if err != nil {
@@ -208,13 +207,13 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	for i := range arts {
 		add(&keys, "k", itemKey(&arts[i]))
 	}
-	err := in.eachRow(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories
+	err := in.eachRow(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories, a.title_key
 		FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `,
 		[]any{in.sourceID}, keys, func(rows *sql.Rows) error {
 			var k string
 			var c carriage
 			var ai articleInfo
-			if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published, &ai.cats); err != nil {
+			if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
 				return err
 			}
 			in.carried[k], in.articles[c.article] = c, ai
@@ -232,12 +231,12 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 			add(&titles, "t", arts[i].TitleKey)
 		}
 	}
-	err = in.eachRow(`SELECT link, id, content_hash, published, categories FROM articles WHERE link IN `, nil, links,
+	err = in.eachRow(`SELECT link, id, content_hash, published, categories, title_key FROM articles WHERE link IN `, nil, links,
 		func(rows *sql.Rows) error {
 			var l string
 			var id int64
 			var ai articleInfo
-			if err := rows.Scan(&l, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
+			if err := rows.Scan(&l, &id, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
 				return err
 			}
 			if old, ok := in.byLink[l]; !ok || id < old {
@@ -255,7 +254,7 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 		var tk string
 		var id int64
 		var ai articleInfo
-		if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats); err != nil {
+		if err := rows.Scan(&tk, &id, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
 			return err
 		}
 		if !hasHit(in.byTitle[tk], id) {
@@ -265,8 +264,8 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 		return nil
 	}
 	for _, q := range []string{
-		`SELECT title_key, id, content_hash, published, categories FROM articles WHERE title_key IN `,
-		`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories
+		`SELECT title_key, id, content_hash, published, categories, title_key FROM articles WHERE title_key IN `,
+		`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories, a.title_key
 		FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `,
 	} {
 		if err := in.eachRow(q, nil, titles, byTitle); err != nil {
@@ -280,13 +279,16 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	for id := range in.articles {
 		ids = append(ids, id)
 	}
-	err = in.eachRow(`SELECT article_id, tag_id FROM article_tags WHERE article_id IN `, nil, ids,
+	err = in.eachRow(`SELECT at.article_id, at.tag_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_id IN `, nil, ids,
 		func(rows *sql.Rows) error {
 			var id, tid int64
-			if err := rows.Scan(&id, &tid); err != nil {
+			var name string
+			if err := rows.Scan(&id, &tid, &name); err != nil {
 				return err
 			}
 			in.tagSet(id)[tid] = true
+			in.names[tid] = name
 			return nil
 		})
 	if err != nil {
@@ -359,7 +361,6 @@ func (in *ingester) article(a *feeds.Article) error {
 			return fmt.Errorf("insert article: %w", err)
 		}
 		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined, titleKey: a.TitleKey}
-		in.inserted = append(in.inserted, id)
 		in.tagSet(id)
 		if _, dup := in.byLink[a.Link]; !dup && a.Link != "" {
 			in.byLink[a.Link] = id
@@ -429,20 +430,23 @@ func (in *ingester) article(a *feeds.Article) error {
 	return nil
 }
 
-// describeInserted fills res.Inserted from what the batch wrote: the
-// articles it inserted, with their final title keys and tag sets.
-func (in *ingester) describeInserted() {
-	if len(in.inserted) == 0 {
+// describe fills res.Described from what the batch wrote: every changed
+// article with its final title key and tag set.
+func (in *ingester) describe() {
+	if len(in.res.Changed) == 0 {
 		return
 	}
-	in.res.Inserted = make([]feeds.IndexEntry, 0, len(in.inserted))
-	for _, id := range in.inserted {
-		info := in.articles[id]
+	in.res.Described = make([]feeds.IndexEntry, 0, len(in.res.Changed))
+	for _, id := range in.res.Changed {
+		info, ok := in.articles[id]
+		if !ok {
+			continue
+		}
 		tags := make([]string, 0, len(in.tagsOf[id]))
 		for tid := range in.tagsOf[id] {
 			name, ok := in.names[tid]
 			if !ok {
-				break // a merge gave it tags this batch did not name: read it back
+				break // cannot happen: every tag id comes with its name
 			}
 			tags = append(tags, name)
 		}
@@ -450,7 +454,7 @@ func (in *ingester) describeInserted() {
 			continue
 		}
 		slices.Sort(tags)
-		in.res.Inserted = append(in.res.Inserted, feeds.IndexEntry{ID: id,
+		in.res.Described = append(in.res.Described, feeds.IndexEntry{ID: id,
 			Published: fromMS(info.published), TitleKey: info.titleKey, Tags: tags})
 	}
 }
@@ -606,7 +610,6 @@ func (in *ingester) merge(keep, loser int64) error {
 	}
 	delete(in.articles, loser)
 	delete(in.tagsOf, loser)
-	in.inserted = slices.DeleteFunc(in.inserted, func(id int64) bool { return id == loser })
 	if in.changed[loser] {
 		delete(in.changed, loser)
 		in.res.Changed = slices.DeleteFunc(in.res.Changed, func(id int64) bool { return id == loser })
@@ -630,10 +633,12 @@ func (in *ingester) loadTags(id int64) (err error) {
 	defer closeRows(rows, &err)
 	for rows.Next() {
 		var tid int64
-		if err := rows.Scan(&tid); err != nil {
+		var name string
+		if err := rows.Scan(&tid, &name); err != nil {
 			return fmt.Errorf("tags of %d: %w", id, err)
 		}
 		set[tid] = true
+		in.names[tid] = name
 	}
 	return nil
 }

@@ -193,16 +193,16 @@ func TestIngestDetails(t *testing.T) {
 			t.Errorf("PendingRelated = %v, %v; want [%d]", pending, err, id)
 		}
 	})
-	t.Run("inserted articles described as stored, in commit order", func(t *testing.T) {
+	t.Run("changed articles described as stored, in commit order", func(t *testing.T) {
 		db, _ := openDB(t)
 		first := art("1", "https://x.example/1", "Pipeline attack in northern Iraq", t0, "h1", "oil", "iraq")
 		// the same item again in the batch, edited and with one more tag
 		again := art("1", "https://x.example/1", "Pipeline attack in northern Iraq kills two", t0, "h2", "security")
 		res := ingest(t, db, "a", t0, first, again, art("2", "https://x.example/2", "Wheat harvest falls short again", t0, "h3"))
-		if len(res.Inserted) != 2 || res.Seq <= 0 {
-			t.Fatalf("Inserted = %+v, Seq %d", res.Inserted, res.Seq)
+		if len(res.Described) != 2 || res.Seq <= 0 {
+			t.Fatalf("Described = %+v, Seq %d", res.Described, res.Seq)
 		}
-		for _, e := range res.Inserted {
+		for _, e := range res.Described {
 			got, err := db.Article(ctx, e.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -212,8 +212,11 @@ func TestIngestDetails(t *testing.T) {
 			}
 		}
 		later := ingest(t, db, "b", t0, art("9", "https://x.example/1", "Pipeline attack in northern Iraq", t0, "h4", "pipelines"))
-		if later.Seq <= res.Seq || len(later.Inserted) != 0 || len(later.Changed) != 1 {
-			t.Errorf("a merge: %+v after Seq %d; want a greater Seq and nothing inserted", later, res.Seq)
+		if later.Seq <= res.Seq || len(later.Described) != 1 || len(later.Changed) != 1 {
+			t.Fatalf("a merge: %+v after Seq %d; want a greater Seq and the grown article described", later, res.Seq)
+		}
+		if e := later.Described[0]; !slices.Equal(e.Tags, []string{"iraq", "oil", "pipelines", "security"}) || e.TitleKey != titleKey(again.Title) {
+			t.Errorf("grown article described as %+v", e)
 		}
 		if db.WriteSeq() < later.Seq {
 			t.Errorf("WriteSeq %d < last ingest's Seq %d", db.WriteSeq(), later.Seq)

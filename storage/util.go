@@ -162,7 +162,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.tagID, `SELECT id FROM tags WHERE name = ?`},
 		{&s.insTag, `INSERT INTO tags (name) VALUES (?) RETURNING id`},
 		{&s.upsertState, upsertStateSQL},
-		{&s.articleTags, `SELECT tag_id FROM article_tags WHERE article_id = ?`},
+		{&s.articleTags, `SELECT at.tag_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = ?`},
 		{&s.setCategories, `UPDATE articles SET categories = ? WHERE id = ?`},
 		{&s.incUses, `UPDATE tags SET uses = uses + ? WHERE id = ?`},
 		{&s.addArticles, `UPDATE meta SET articles = articles + ? WHERE id = 1`},
