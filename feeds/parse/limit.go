@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 )
 
@@ -165,4 +166,50 @@ func skipDecl(data []byte, i int) int {
 		}
 	}
 	return len(data)
+}
+
+// limitJSON trims a JSON Feed to its first MaxItems items before gofeed
+// sees it: gofeed decodes every item (a 10 MB feed of 95,000 small items
+// cost 150 MB of allocations and 93 MB of heap) before convert would drop
+// all but MaxItems. The scan only finds the offsets of the top-level
+// "items" array; anything it cannot read is left for gofeed to report.
+func limitJSON(data []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return data
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return data
+		}
+		if key != "items" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return data
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return data
+		}
+		cut := int64(-1) // just after the last item kept
+		for n := 0; dec.More(); n++ {
+			var item json.RawMessage
+			if dec.Decode(&item) != nil {
+				return data
+			}
+			if n == MaxItems-1 {
+				cut = dec.InputOffset()
+			}
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim(']') || cut < 0 {
+			return data
+		}
+		end := dec.InputOffset() - 1 // the array's closing bracket
+		out := make([]byte, 0, int(cut)+len(data)-int(end))
+		out = append(out, data[:cut]...)
+		return append(out, data[end:]...)
+	}
+	return data
 }

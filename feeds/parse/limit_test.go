@@ -33,6 +33,10 @@ func TestItemCapFormats(t *testing.T) {
 			many(`<entry><title>%d</title><id>urn:%d</id></entry>`) + `</feed>`, parse.MaxItems},
 		{"self-closed items", `<rss version="2.0"><channel><title>T</title><item><title>0</title></item>` +
 			strings.Repeat(`<item/>`, n) + `</channel></rss>`, parse.MaxItems},
+		{"json feed", `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[` +
+			strings.TrimSuffix(many(`{"title":"%d","id":"urn:%d"},`), ",") + `],"home_page_url":"https://e.example/"}`, parse.MaxItems},
+		{"json feed at the cap", `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[` +
+			strings.TrimSuffix(strings.Repeat(`{"title":"0","id":"urn:0"},`, parse.MaxItems), ",") + `]}`, parse.MaxItems},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,6 +49,9 @@ func TestItemCapFormats(t *testing.T) {
 			}
 			if tt.name == "rss 2.0" && f.TTL == 0 {
 				t.Error("the channel's ttl after the items was lost")
+			}
+			if tt.name == "json feed" && (f.Link != "https://e.example/" || f.Items[len(f.Items)-1].Title != fmt.Sprint(parse.MaxItems-1)) {
+				t.Errorf("json feed: home page %q, last item %q: the tail or the order was lost", f.Link, f.Items[len(f.Items)-1].Title)
 			}
 		})
 	}

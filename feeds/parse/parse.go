@@ -64,7 +64,9 @@ func Parse(data []byte, contentType, feedURL string) (*feeds.Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.json {
+	if p.json {
+		p.data = limitJSON(p.data)
+	} else {
 		data, err := limit(p.data)
 		if err != nil {
 			return nil, err
