@@ -144,14 +144,13 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	if base == "" {
 		base = st.FetchURL()
 	}
-	feed, err := parse.Parse(resp.Body, resp.ContentType, base)
+	now := sc.now()
+	feed, arts, tooOld, err := sc.parseItems(set, src, resp.Body, resp.ContentType, base, now)
 	if err != nil {
 		st.LastStatus = resp.Status
 		return sc.fail(ctx, st, res, fmt.Errorf("parse feed: %w", err), "parse")
 	}
 	resp.Body = nil // let the bytes go before storing
-	now := sc.now()
-	arts, tooOld := sc.articles(set, src, feed.Items, now)
 	res.TooOld = tooOld
 	if len(feed.Items) == 0 && prev.ItemCount > 0 {
 		sc.log.Warn("feed parsed to no items", "source", src.Name, "previous_items", prev.ItemCount, "url", base)
@@ -174,6 +173,22 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 		sc.log.Warn("related update failed", "source", src.Name, "error", err)
 	}
 	return res
+}
+
+// parseItems parses a fetched document and normalises its items. Both only
+// use CPU, and a parsed document can take many times its size: at most one
+// per core at a time keeps the memory of the fetches in flight near the
+// size of their bodies (16 hostile feeds at once cannot each build a
+// parse.MaxCost tree), at no cost in speed.
+func (sc *Scheduler) parseItems(set *settings, src feeds.Source, body []byte, contentType, base string, now time.Time) (*feeds.Feed, []feeds.Article, int, error) {
+	sc.cpuSlots <- struct{}{}
+	defer func() { <-sc.cpuSlots }()
+	feed, err := parse.Parse(body, contentType, base)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	arts, tooOld := sc.articles(set, src, feed.Items, now)
+	return feed, arts, tooOld, nil
 }
 
 // articles normalises and tags a fetched document's items, leaving out (and

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,6 +174,7 @@ type Scheduler struct {
 	storing      atomic.Int64 // fetches holding a pool slot (fetching or storing)
 	saveMu       sync.Mutex
 	indexBuilt   bool
+	cpuSlots     chan struct{} // parse and normalise: one per core at a time
 	failingMu    sync.Mutex
 	failing      map[string]bool
 }
@@ -187,19 +189,20 @@ func New(o Options, s Settings) (*Scheduler, error) {
 		return nil, errors.New("scheduler: a Fetcher is required")
 	}
 	sc := &Scheduler{
-		store:   o.Store,
-		norm:    o.Normalizer,
-		index:   o.Related,
-		log:     o.Logger,
-		metrics: o.Metrics,
-		now:     o.Now,
-		onStart: o.OnStart,
-		grace:   o.Grace,
-		fetcher: o.Fetcher,
-		rng:     o.Rand,
-		busy:    map[string]bool{},
-		entries: map[string]entry{},
-		failing: map[string]bool{},
+		store:    o.Store,
+		norm:     o.Normalizer,
+		index:    o.Related,
+		log:      o.Logger,
+		metrics:  o.Metrics,
+		now:      o.Now,
+		onStart:  o.OnStart,
+		grace:    o.Grace,
+		fetcher:  o.Fetcher,
+		rng:      o.Rand,
+		busy:     map[string]bool{},
+		cpuSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		entries:  map[string]entry{},
+		failing:  map[string]bool{},
 	}
 	if sc.norm == nil {
 		sc.norm = normalize.New()
