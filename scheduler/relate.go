@@ -154,8 +154,12 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 // change again within the next few fetches (a cold pass of 1,000 feeds
 // wrote each list four times over), and only the last version needs
 // writing. A list is never more than about flushLag behind the index.
+// flushLists also bounds the memory of one save (the lists and SQLite's
+// dirty pages): in a cold pass of 1,000 feeds, 10,000 kept peak RSS at
+// 90-94 MB against 96-108 MB for 20,000, at the same speed; 5,000 cost
+// another 5% of time for 85-93 MB.
 const (
-	flushLists = 20_000
+	flushLists = 10_000
 	flushLag   = time.Second
 )
 
