@@ -13,6 +13,26 @@ import (
 	"github.com/feedloom/feedloom/storage"
 )
 
+// relateScheduler is a Scheduler with a related index over a fresh store,
+// its index built, for calling relate directly.
+func relateScheduler(t *testing.T, now func() time.Time) (*Scheduler, *storage.DB) {
+	t.Helper()
+	db, err := storage.Open(t.Context(), filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sc, err := New(Options{Store: db, Fetcher: fetch.New(fetch.Options{}), Now: now,
+		Related: related.New(related.Options{Limit: 5, Window: 30 * 24 * time.Hour})}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.BuildIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return sc, db
+}
+
 // TestRelateOutOfOrder: two ingests commit in one order and reach relate
 // in the other. The older one's description of the article it inserted
 // predates the newer one's merge (a syndicated copy with one more tag), so
@@ -20,19 +40,7 @@ import (
 // description over the merge.
 func TestRelateOutOfOrder(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sc, err := New(Options{Store: db, Fetcher: fetch.New(fetch.Options{}),
-		Related: related.New(related.Options{Limit: 5, Window: 30 * 24 * time.Hour})}, Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.BuildIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sc, db := relateScheduler(t, time.Now)
 	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 	story := func(key, link, title string, tags ...string) feeds.Article {
 		return feeds.Article{ItemKey: key, GUID: key, Link: link, Title: title, TitleKey: title,
@@ -75,20 +83,8 @@ func TestRelateOutOfOrder(t *testing.T) {
 // the first waiting list; then the next relate writes every waiting list.
 func TestDirtyListsWait(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
-	sc, err := New(Options{Store: db, Fetcher: fetch.New(fetch.Options{}), Now: func() time.Time { return now },
-		Related: related.New(related.Options{Limit: 5, Window: 30 * 24 * time.Hour})}, Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.BuildIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sc, db := relateScheduler(t, func() time.Time { return now })
 	put := func(key, title string) feeds.IngestResult {
 		res, err := db.Ingest(ctx, "a", feeds.SourceState{Name: "a", URL: "https://a.example/feed"},
 			[]feeds.Article{{ItemKey: key, GUID: key, Link: "https://a.example/" + key, Title: title, TitleKey: title,
