@@ -117,3 +117,48 @@ func TestDirtyListsWait(t *testing.T) {
 		t.Errorf("Related(a) = %+v, %v; want [b]", rel, err)
 	}
 }
+
+// TestRelateMerged: when an ingest merges one stored article into another,
+// relate takes the merged one out of the index, so no saved list names it.
+func TestRelateMerged(t *testing.T) {
+	ctx := context.Background()
+	sc, db := relateScheduler(t, time.Now)
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	put := func(source, key, link, title string, tags ...string) feeds.IngestResult {
+		res, err := db.Ingest(ctx, source, feeds.SourceState{Name: source, URL: "https://" + source + ".example/feed"},
+			[]feeds.Article{{ItemKey: key, GUID: key, Link: link, Title: title, TitleKey: title,
+				Published: t0, ContentHash: key, Tags: tags}}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.relate(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	other := put("c", "o", "https://c.example/o", "ferry crews walk out over pay in the harbour", "harbour-strike", "ferries")
+	keep := put("a", "k", "https://a.example/k", "harbour strike enters its second week", "harbour-strike")
+	loser := put("b", "l", "https://b.example/l", "dockers extend the strike at the harbour again", "harbour-strike", "ferries")
+	merge := put("d", "m", "https://a.example/k", "dockers extend the strike at the harbour again")
+	if !slices.Equal(merge.Merged, loser.Changed) {
+		t.Fatalf("merge: %+v, want %v merged", merge, loser.Changed)
+	}
+	if err := sc.saveUnsaved(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := sc.index.Len(); n != 2 {
+		t.Errorf("index holds %d articles, want 2", n)
+	}
+	for _, id := range []int64{other.Changed[0], keep.Changed[0]} {
+		rel, err := db.Related(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rel) != 1 || rel[0].ArticleID == loser.Changed[0] {
+			t.Errorf("Related(%d) = %+v: want the other surviving article only", id, rel)
+		}
+	}
+	if pending, err := db.PendingRelated(ctx); err != nil || len(pending) != 0 {
+		t.Errorf("PendingRelated = %v, %v", pending, err)
+	}
+}
