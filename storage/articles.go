@@ -440,3 +440,17 @@ func tagNames(ctx context.Context, tx *sql.Tx) (_ map[int64]string, err error) {
 	}
 	return out, nil
 }
+
+// MergedInto returns the article that took in article id when dedupe merged
+// it into another, feeds.ErrNotFound when id was never merged.
+func (db *DB) MergedInto(ctx context.Context, id int64) (int64, error) {
+	var to int64
+	err := db.r.QueryRowContext(ctx, `SELECT article_id FROM article_aliases WHERE old_id = ?`, id).Scan(&to)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, feeds.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("merged article %d: %w", id, err)
+	}
+	return to, nil
+}

@@ -574,6 +574,8 @@ func (in *ingester) merge(keep, loser int64) error {
 		{"titles", `INSERT OR IGNORE INTO article_titles (title_key, article_id, published)
 			SELECT title_key, ?1, ?3 FROM article_titles WHERE article_id = ?2
 			UNION SELECT title_key, ?1, ?3 FROM articles WHERE id = ?2 AND title_key != ''`},
+		{"aliases", `UPDATE article_aliases SET article_id = ?1 WHERE article_id = ?2`},
+		{"alias", `INSERT OR REPLACE INTO article_aliases (old_id, article_id) VALUES (?2, ?1)`},
 		{"delete", `DELETE FROM articles WHERE id = ?2`},
 	} {
 		if _, err := in.tx.ExecContext(in.ctx, q.sql, keep, loser, kept.published); err != nil {

@@ -246,6 +246,12 @@ func TestIngestDetails(t *testing.T) {
 		if _, err := db.Article(ctx, loser); !errors.Is(err, feeds.ErrNotFound) {
 			t.Errorf("Article(%d) after the merge: %v, want not found", loser, err)
 		}
+		if to, err := db.MergedInto(ctx, loser); err != nil || to != keep {
+			t.Errorf("MergedInto(%d) = %d, %v; want %d", loser, to, err, keep)
+		}
+		if _, err := db.MergedInto(ctx, keep); !errors.Is(err, feeds.ErrNotFound) {
+			t.Errorf("MergedInto(%d) = %v, want not found", keep, err)
+		}
 		if pending, err := db.PendingRelated(ctx); err != nil || !slices.Equal(pending, []int64{keep}) {
 			t.Errorf("PendingRelated = %v, %v; want [%d]", pending, err, keep)
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/feedloom/feedloom/feeds"
@@ -161,6 +162,12 @@ func (h *Handler) renderArticle(ctx context.Context, b *bytes.Buffer, st *state,
 	a, err := h.store.Article(ctx, id)
 	if err != nil {
 		if isNotFound(err) {
+			// Dedupe may have found it to be a copy of another article.
+			if to, err := h.store.MergedInto(ctx, id); err == nil {
+				return time.Time{}, movedError{"/articles/" + strconv.FormatInt(to, 10)}
+			} else if !isNotFound(err) {
+				return time.Time{}, err
+			}
 			return time.Time{}, notFoundError{"There is no such article."}
 		}
 		return time.Time{}, fmt.Errorf("load article: %w", err)

@@ -96,7 +96,10 @@ var errCanceled = errors.New("request canceled")
 // Not found is 404; a client that left or a render that timed out is 503;
 // anything else is 500 and logged at error.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, page bool, err error) {
+	var moved movedError
 	switch {
+	case errors.As(err, &moved):
+		http.Redirect(w, r, moved.to, http.StatusMovedPermanently)
 	case errors.Is(err, feeds.ErrNotFound):
 		h.notFound(w, r, page, notFoundMessage(err))
 	case errors.Is(err, errCanceled) || errors.Is(err, context.Canceled):
@@ -109,6 +112,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, page bool, err er
 		h.hv.writeText(w, r, http.StatusInternalServerError, "internal server error")
 	}
 }
+
+// movedError sends the client to the path of the document that took this
+// one's place (an article merged into another): 301, never cached here.
+type movedError struct{ to string }
+
+func (e movedError) Error() string { return "moved to " + e.to }
 
 // notFoundError carries the short message a 404 shows.
 type notFoundError struct{ msg string }

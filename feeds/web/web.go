@@ -46,6 +46,9 @@ type Store interface {
 	StateGeneration() uint64
 	// Article returns one article with its tags and sources, or ErrNotFound.
 	Article(ctx context.Context, id int64) (feeds.Article, error)
+	// MergedInto returns the article that took in a merged article's id,
+	// or ErrNotFound.
+	MergedInto(ctx context.Context, id int64) (int64, error)
 	// Articles returns the articles a filter selects, newest first.
 	Articles(ctx context.Context, f feeds.Filter) ([]feeds.Article, error)
 	// Tags returns the most used tags, at most limit.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -404,4 +405,31 @@ func TestApply(t *testing.T) {
 		}
 	}
 	f.get(t, "/feeds/energy.atom", 200) // the good settings stayed
+}
+
+// TestMergedArticleRedirects: the page of an article that dedupe merged
+// into another answers 301 to the article that took it in; an id that never
+// existed still answers 404.
+func TestMergedArticleRedirects(t *testing.T) {
+	f := newFixture(t)
+	retitled := art("m-retitled", "Port workers vote to end the long strike", t0.Add(-5*time.Hour), "labour")
+	retitled.Link = "https://wire.example/strike"
+	copied := art("m-copy", "Dockers end strike after nine weeks of talks", t0.Add(-4*time.Hour), "labour")
+	f.ingest("alpha", retitled)
+	f.ingest("beta", copied)
+	original := art("m-original", copied.Title, t0.Add(-5*time.Hour))
+	original.Link = retitled.Link
+	keep, gone := f.ids["m-retitled"], f.ids["m-copy"]
+	res, err := f.db.Ingest(t.Context(), "alpha", feeds.SourceState{Name: "alpha", URL: "https://alpha.example/feed"},
+		[]feeds.Article{original}, t0)
+	if err != nil || !slices.Equal(res.Merged, []int64{gone}) {
+		t.Fatalf("setup: %+v, %v; want %d merged into %d", res, err, gone, keep)
+	}
+	f.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r := f.get(t, articlePath(gone), http.StatusMovedPermanently)
+	if loc := r.header.Get("Location"); loc != articlePath(keep) {
+		t.Errorf("Location = %q, want %q", loc, articlePath(keep))
+	}
+	f.get(t, articlePath(keep), http.StatusOK)
+	f.get(t, articlePath(999999), http.StatusNotFound)
 }
