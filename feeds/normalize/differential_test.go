@@ -53,7 +53,7 @@ func TestHTMLMatchesOracle(t *testing.T) {
 	n := normalize.New()
 	check := func(raw, base string) {
 		t.Helper()
-		if got, want := n.HTML(raw, base), normalize.OracleHTML(n, raw, base); got != want {
+		if got, want := n.HTML(raw, base), oracleHTML(n, raw, base); got != want {
 			t.Errorf("HTML(%.200q, %q)\n got %.300q\nwant %.300q", raw, base, got, want)
 		}
 	}
@@ -91,10 +91,10 @@ func TestArticleMatchesOracle(t *testing.T) {
 	for _, it := range items {
 		a := n.Article(it, now)
 		link := normalize.Link(it.Link)
-		if want := normalize.OracleHTML(n, it.Summary, link); a.Summary != want {
+		if want := oracleHTML(n, it.Summary, link); a.Summary != want {
 			t.Errorf("Summary of %q\n got %.300q\nwant %.300q", it.Link, a.Summary, want)
 		}
-		if want := normalize.OracleHTML(n, it.Content, link); a.Content != want {
+		if want := oracleHTML(n, it.Content, link); a.Content != want {
 			t.Errorf("Content of %q\n got %.300q\nwant %.300q", it.Link, a.Content, want)
 		}
 		if got, want := a.ContentHash, normalize.OracleContentHash(a); got != want {
@@ -128,7 +128,7 @@ func FuzzHTMLOracle(f *testing.F) {
 	}
 	n := normalize.New()
 	f.Fuzz(func(t *testing.T, raw, base string) {
-		if got, want := n.HTML(raw, base), normalize.OracleHTML(n, raw, base); got != want {
+		if got, want := n.HTML(raw, base), oracleHTML(n, raw, base); got != want {
 			t.Fatalf("HTML(%q, %q)\n got %q\nwant %q", raw, base, got, want)
 		}
 	})
@@ -145,4 +145,10 @@ func FuzzCleanTextOracle(f *testing.F) {
 			t.Fatalf("cleanText(%q, %v) = %q, want %q", s, plain, got, want)
 		}
 	})
+}
+
+// oracleHTML is the old pipeline's output with the one deliberate change
+// since: characters XML forbids that entities decoded to are removed.
+func oracleHTML(n *normalize.Normalizer, raw, base string) string {
+	return strings.TrimSpace(normalize.CleanText(normalize.OracleHTML(n, raw, base), false))
 }

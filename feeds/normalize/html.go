@@ -87,7 +87,9 @@ func (n *Normalizer) html(raw string, base *lazyBase) string {
 	if err := n.policy.SanitizeReaderToWriter(strings.NewReader(raw), &buf); err != nil {
 		return "" // what Sanitize returns on error, not half a document
 	}
-	return strings.TrimSpace(finish(buf.Bytes(), base, MaxHTMLBytes))
+	// Entities the tokenizer decoded can be characters XML forbids
+	// ("&#1;"): the output is cleaned again, as the raw input was.
+	return strings.TrimSpace(cleanText(finish(buf.Bytes(), base, MaxHTMLBytes), false))
 }
 
 // lazyBase is a base URL parsed on first use: most links and images in

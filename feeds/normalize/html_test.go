@@ -142,6 +142,7 @@ func TestHTMLKeeps(t *testing.T) {
 		{"unclosed closed", "<p>a <em>b", "<p>a <em>b</em></p>"},
 		{"stray end tags dropped", "</p>a</em>", "a"},
 		{"controls dropped", "<p>a\x00\x01b\u0085</p>", "<p>ab</p>"},
+		{"controls from entities dropped", "<p>a&#1;b&#x7f;c&#xFFFE;d</p><abbr title=\"t&#2;\">x</abbr>", "<p>abcd</p><abbr title=\"t\">x</abbr>"},
 		{"plain text", "just text & more", "just text &amp; more"},
 	}
 	for _, tt := range tests {
