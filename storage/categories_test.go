@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -183,18 +184,14 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := rawDB(t, path)
-	for _, q := range []string{string(v1), `PRAGMA user_version = 1`,
+	execAll(t, raw, string(v1), `PRAGMA user_version = 1`,
 		`INSERT INTO sources (id, name) VALUES (1, 'old')`,
 		`INSERT INTO articles (id, published, first_seen, guid, link, title_key, title)
 			VALUES (7, 0, 0, 'g', 'https://v1.example/7', 'a story from the first schema', 'A story from the first schema')`,
 		`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator) VALUES (1, 'g', 7, 0, 0, 1)`,
 		`INSERT INTO tags (id, name) VALUES (1, 'legacy')`,
 		`INSERT INTO article_tags (article_id, tag_id) VALUES (7, 1)`,
-	} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
+	)
 	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open of a v1 database: %v", err)
@@ -241,7 +238,7 @@ func TestMigrateRelatedLists(t *testing.T) {
 			t.Fatalf("migration %d: %v", i, err)
 		}
 	}
-	for _, q := range []string{`PRAGMA user_version = 4`,
+	execAll(t, raw, `PRAGMA user_version = 4`,
 		`INSERT INTO articles (id, published, first_seen, related_at, title_key, title, link) VALUES
 			(1, 0, 0, 5, 'one', 'One', 'https://v4.example/1'),
 			(2, 0, 0, 5, 'two', 'Two', 'https://v4.example/2'),
@@ -249,11 +246,7 @@ func TestMigrateRelatedLists(t *testing.T) {
 			(4, 0, 0, NULL, 'four', 'Four', 'https://v4.example/4')`,
 		`INSERT INTO related (article_id, rank, related_id, score) VALUES
 			(1, 1, 2, 0.25), (1, 0, 3, 1.5), (2, 0, 1, 0.125)`,
-	} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
+	)
 	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open of a v4 database: %v", err)
@@ -270,5 +263,15 @@ func TestMigrateRelatedLists(t *testing.T) {
 	}
 	if st, err := db.Stats(ctx); err != nil || st.RelatedLists != 3 {
 		t.Errorf("Stats.RelatedLists = %d, %v; want 3", st.RelatedLists, err)
+	}
+}
+
+// execAll runs statements on a raw connection, failing the test on the first error.
+func execAll(t *testing.T, raw *sql.DB, queries ...string) {
+	t.Helper()
+	for _, q := range queries {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
 	}
 }

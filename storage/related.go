@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -141,29 +142,21 @@ func (db *DB) RelatedFor(ctx context.Context, ids []int64) (map[int64][]feeds.Re
 func relatedFor(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64][]feeds.RelatedPost, error) {
 	out := make(map[int64][]feeds.RelatedPost)
 	var want []int64 // every article named in a list
-	err := chunks(ids, func(part []int64) (err error) {
-		rows, err := tx.QueryContext(ctx, `SELECT article_id, list FROM related_lists
-			WHERE article_id IN (`+placeholders(len(part))+`) AND list != ''`, int64Args(part)...)
-		if err != nil {
-			return err
-		}
-		defer closeRows(rows, &err)
-		for rows.Next() {
-			var id int64
-			var list string
-			if err := rows.Scan(&id, &list); err != nil {
-				return err
-			}
+	err := chunks(ids, func(part []int64) error {
+		var bad error // the first list that does not decode
+		err := eachPair(ctx, tx, `SELECT article_id, list FROM related_lists
+			WHERE article_id IN (`+placeholders(len(part))+`) AND list != ''`, part, func(id int64, list string) {
 			posts, err := decodeList(list)
 			if err != nil {
-				return fmt.Errorf("article %d: %w", id, err)
+				bad = cmp.Or(bad, fmt.Errorf("article %d: %w", id, err))
+				return
 			}
 			out[id] = posts
 			for _, p := range posts {
 				want = append(want, p.ArticleID)
 			}
-		}
-		return nil
+		})
+		return cmp.Or(err, bad)
 	})
 	if err != nil || len(out) == 0 {
 		return out, err
