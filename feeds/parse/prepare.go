@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"mime"
 	"strings"
@@ -192,22 +193,23 @@ func rewriteDecl(data []byte, start, end int) []byte {
 // in XML, nor raw inside JSON strings) and, for XML, U+FFFE and U+FFFF. It
 // copies only when there is something to drop.
 func dropControls(data []byte, xml bool) []byte {
+	i := firstControl(data)
+	if xml {
+		if j := firstNonchar(data); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
+	if i < 0 {
+		return data
+	}
 	bad := func(i int) int { // length of a forbidden sequence at i, or 0
-		b := data[i]
-		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' {
+		if isControl(data[i]) {
 			return 1
 		}
-		if xml && b == 0xEF && i+2 < len(data) && data[i+1] == 0xBF && (data[i+2] == 0xBE || data[i+2] == 0xBF) {
+		if xml && isNonchar(data, i) {
 			return 3
 		}
 		return 0
-	}
-	i := 0
-	for i < len(data) && bad(i) == 0 {
-		i++
-	}
-	if i == len(data) {
-		return data
 	}
 	out := make([]byte, 0, len(data))
 	out = append(out, data[:i]...)
@@ -222,17 +224,72 @@ func dropControls(data []byte, xml bool) []byte {
 	return out
 }
 
+// isControl reports whether b is a C0 control other than tab, LF and CR.
+func isControl(b byte) bool { return b < 0x20 && b != '\t' && b != '\n' && b != '\r' }
+
+// isNonchar reports whether data holds U+FFFE or U+FFFF at i.
+func isNonchar(data []byte, i int) bool {
+	return data[i] == 0xEF && i+2 < len(data) && data[i+1] == 0xBF && (data[i+2] == 0xBE || data[i+2] == 0xBF)
+}
+
+// firstControl returns the index of the first byte isControl reports, or
+// -1. Every fetched byte passes here and almost none is a control, so it
+// tests eight bytes at a time: (x - 0x20 in each byte) &^ x has a byte's
+// high bit set only if some byte of x is below 0x20 (exact as a yes/no).
+// Tab, LF and CR pass that test too; only such words are looked at bytewise.
+func firstControl(data []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		x := binary.LittleEndian.Uint64(data[i:])
+		if (x-0x20*ones)&^x&highs == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if isControl(data[j]) {
+				return j
+			}
+		}
+	}
+	for ; i < len(data); i++ {
+		if isControl(data[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// firstNonchar returns the index of the first U+FFFE or U+FFFF in data, or
+// -1; it jumps from one 0xEF byte to the next (bytes.IndexByte is
+// vectorised), which is rare outside East Asian text.
+func firstNonchar(data []byte) int {
+	for off := 0; ; {
+		k := bytes.IndexByte(data[off:], 0xEF)
+		if k < 0 {
+			return -1
+		}
+		if isNonchar(data, off+k) {
+			return off + k
+		}
+		off += k + 1
+	}
+}
+
 // demoronize replaces C1 controls (U+0080-U+009F), which in feeds are
 // windows-1252 punctuation decoded as ISO-8859-1 ("don\u0092t"), with the
 // characters windows-1252 means (U+2019). data must be valid UTF-8.
 func demoronize(data []byte) []byte {
 	isC1 := func(i int) bool { return data[i] == 0xC2 && i+1 < len(data) && data[i+1] >= 0x80 && data[i+1] <= 0x9F }
-	i := 0
-	for i < len(data) && !isC1(i) {
-		i++
-	}
-	if i == len(data) {
-		return data
+	i := -1
+	for off := 0; i < 0; { // jump between 0xC2 bytes (U+0080-U+00BF)
+		k := bytes.IndexByte(data[off:], 0xC2)
+		if k < 0 {
+			return data
+		}
+		if isC1(off + k) {
+			i = off + k
+		}
+		off += k + 1
 	}
 	out := make([]byte, 0, len(data)+16)
 	out = append(out, data[:i]...)
