@@ -31,7 +31,8 @@ type ingester struct {
 	tx       *sql.Tx
 	sourceID int64
 	now      int64
-	s        stmts // tx-bound copies of DB.st
+	s        stmts  // tx-bound copies of DB.st
+	st       *stmts // DB.st itself, for its sized statements
 	tags     tagResolver
 	generic  map[string]bool // TitleKeys this batch uses for more than one ItemKey
 	res      *feeds.IngestResult
@@ -144,6 +145,7 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 // bind makes transaction-bound copies of the prepared statements; on the
 // single write connection this reuses them without preparing again.
 func (in *ingester) bind(s *stmts) {
+	in.st = s
 	b := func(st *sql.Stmt) *sql.Stmt { return in.tx.StmtContext(in.ctx, st) }
 	in.s = stmts{
 		titleReused: b(s.titleReused), insArticle: b(s.insArticle), updArticle: b(s.updArticle),
@@ -207,18 +209,16 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	for i := range arts {
 		add(&keys, "k", itemKey(&arts[i]))
 	}
-	err := in.eachRow(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories, a.title_key
-		FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `,
-		[]any{in.sourceID}, keys, func(rows *sql.Rows) error {
-			var k string
-			var c carriage
-			var ai articleInfo
-			if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
-				return err
-			}
-			in.carried[k], in.articles[c.article] = c, ai
-			return nil
-		})
+	err := in.st.byKey.query(in.ctx, in.tx, []any{in.sourceID}, keys, func(rows *sql.Rows) error {
+		var k string
+		var c carriage
+		var ai articleInfo
+		if err := rows.Scan(&k, &c.article, &c.hash, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
+			return err
+		}
+		in.carried[k], in.articles[c.article] = c, ai
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("find by item key: %w", err)
 	}
@@ -231,20 +231,19 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 			add(&titles, "t", arts[i].TitleKey)
 		}
 	}
-	err = in.eachRow(`SELECT link, id, content_hash, published, categories, title_key FROM articles WHERE link IN `, nil, links,
-		func(rows *sql.Rows) error {
-			var l string
-			var id int64
-			var ai articleInfo
-			if err := rows.Scan(&l, &id, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
-				return err
-			}
-			if old, ok := in.byLink[l]; !ok || id < old {
-				in.byLink[l] = id
-			}
-			in.articles[id] = ai
-			return nil
-		})
+	err = in.st.byLink.query(in.ctx, in.tx, nil, links, func(rows *sql.Rows) error {
+		var l string
+		var id int64
+		var ai articleInfo
+		if err := rows.Scan(&l, &id, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
+			return err
+		}
+		if old, ok := in.byLink[l]; !ok || id < old {
+			in.byLink[l] = id
+		}
+		in.articles[id] = ai
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("find by link: %w", err)
 	}
@@ -263,12 +262,8 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 		in.articles[id] = ai
 		return nil
 	}
-	for _, q := range []string{
-		`SELECT title_key, id, content_hash, published, categories, title_key FROM articles WHERE title_key IN `,
-		`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories, a.title_key
-		FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `,
-	} {
-		if err := in.eachRow(q, nil, titles, byTitle); err != nil {
+	for _, q := range []*sized{in.st.byTitle, in.st.byPastTitle} {
+		if err := q.query(in.ctx, in.tx, nil, titles, byTitle); err != nil {
 			return fmt.Errorf("find by title: %w", err)
 		}
 	}
@@ -279,48 +274,21 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 	for id := range in.articles {
 		ids = append(ids, id)
 	}
-	err = in.eachRow(`SELECT at.article_id, at.tag_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
-		WHERE at.article_id IN `, nil, ids,
-		func(rows *sql.Rows) error {
-			var id, tid int64
-			var name string
-			if err := rows.Scan(&id, &tid, &name); err != nil {
-				return err
-			}
-			in.tagSet(id)[tid] = true
-			in.names[tid] = name
-			return nil
-		})
+	err = in.st.tagsOf.query(in.ctx, in.tx, nil, ids, func(rows *sql.Rows) error {
+		var id, tid int64
+		var name string
+		if err := rows.Scan(&id, &tid, &name); err != nil {
+			return err
+		}
+		in.tagSet(id)[tid] = true
+		in.names[tid] = name
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("tags of found articles: %w", err)
 	}
 	for id := range in.articles {
 		in.tagSet(id) // an article without tags has an empty, known set
-	}
-	return nil
-}
-
-// eachRow runs query + "(?,?,...)" over list in chunks, after fixed args.
-func (in *ingester) eachRow(query string, fixed, list []any, fn func(*sql.Rows) error) error {
-	for len(list) > 0 {
-		n := min(len(list), chunkSize)
-		err := func() (err error) {
-			rows, err := in.tx.QueryContext(in.ctx, query+"("+placeholders(n)+")", append(slices.Clone(fixed), list[:n]...)...)
-			if err != nil {
-				return err
-			}
-			defer closeRows(rows, &err)
-			for rows.Next() {
-				if err := fn(rows); err != nil {
-					return err
-				}
-			}
-			return nil
-		}()
-		if err != nil {
-			return err
-		}
-		list = list[n:]
 	}
 	return nil
 }
@@ -740,15 +708,8 @@ func (in *ingester) updateCarriage(key, hash string) error {
 
 // flushCarriages inserts the queued carriages, many rows a statement.
 func (in *ingester) flushCarriages() error {
-	rows := in.newCarr
-	for len(rows) > 0 {
-		n := min(len(rows), carriageCols*chunkSize/2)
-		q := "INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?),", n/carriageCols), ",")
-		if _, err := in.tx.ExecContext(in.ctx, q, rows[:n]...); err != nil {
-			return fmt.Errorf("insert carriages: %w", err)
-		}
-		rows = rows[n:]
+	if err := in.st.insCarriages.exec(in.ctx, in.tx, in.newCarr, carriageCols); err != nil {
+		return fmt.Errorf("insert carriages: %w", err)
 	}
 	in.newCarr, in.queued = in.newCarr[:0], nil
 	return nil
@@ -756,15 +717,8 @@ func (in *ingester) flushCarriages() error {
 
 // flushTags inserts the queued tags of new articles, many rows a statement.
 func (in *ingester) flushTags() error {
-	pairs := in.newTags
-	for len(pairs) > 0 {
-		n := min(len(pairs), 2*chunkSize)
-		q := "INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?,?),", n/2), ",")
-		if _, err := in.tx.ExecContext(in.ctx, q, int64Args(pairs[:n])...); err != nil {
-			return fmt.Errorf("insert tags: %w", err)
-		}
-		pairs = pairs[n:]
+	if err := in.st.insTags.exec(in.ctx, in.tx, int64Args(in.newTags), 2); err != nil {
+		return fmt.Errorf("insert tags: %w", err)
 	}
 	in.newTags = in.newTags[:0]
 	return nil

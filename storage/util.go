@@ -140,6 +140,11 @@ type stmts struct {
 	tagID, insTag, upsertState, articleTags, bump     *sql.Stmt
 	setCategories, incUses, addArticles               *sql.Stmt
 	all                                               []*sql.Stmt
+
+	// A batch's look-ups and multi-row inserts (see sized).
+	byKey, byLink, byTitle, byPastTitle, tagsOf *sized
+	insCarriages, insTags                       *sized
+	allSized                                    []*sized
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -177,13 +182,48 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		*p.dst = st
 		s.all = append(s.all, st)
 	}
+	// IN lists from 8 values (padding a shorter list costs nothing worth
+	// a statement) to inListMax; rows from 1 (no padding) to rowsMax.
+	sizedList := []struct {
+		dst      **sized
+		min, max int
+		text     func(n int) string
+	}{
+		{&s.byKey, 8, inListMax, inList(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories, a.title_key
+			FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `)},
+		{&s.byLink, 8, inListMax, inList(`SELECT link, id, content_hash, published, categories, title_key FROM articles WHERE link IN `)},
+		{&s.byTitle, 8, inListMax, inList(`SELECT title_key, id, content_hash, published, categories, title_key FROM articles WHERE title_key IN `)},
+		{&s.byPastTitle, 8, inListMax, inList(`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories, a.title_key
+			FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `)},
+		{&s.tagsOf, 8, inListMax, inList(`SELECT at.article_id, at.tag_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+			WHERE at.article_id IN `)},
+		{&s.insCarriages, 1, rowsMax, valuesRows(`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)`, carriageCols)},
+		{&s.insTags, 1, rowsMax, valuesRows(`INSERT OR IGNORE INTO article_tags (article_id, tag_id)`, 2)},
+	}
+	for _, p := range sizedList {
+		st, err := prepareSized(ctx, db, p.min, p.max, p.text)
+		if err != nil {
+			return nil, errors.Join(err, s.close())
+		}
+		*p.dst = st
+		s.allSized = append(s.allSized, st)
+	}
 	return s, nil
 }
+
+// Largest classes of sized statements: values in an IN list, rows in an INSERT.
+const (
+	inListMax = 512
+	rowsMax   = 256
+)
 
 func (s *stmts) close() error {
 	var errs []error
 	for _, st := range s.all {
 		errs = append(errs, st.Close())
+	}
+	for _, st := range s.allSized {
+		errs = append(errs, st.close())
 	}
 	return errors.Join(errs...)
 }
