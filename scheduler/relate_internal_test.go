@@ -118,6 +118,57 @@ func TestDirtyListsWait(t *testing.T) {
 	}
 }
 
+// TestNeighbourListsWaitLonger: a list that only gained a neighbour (its
+// stored version is still sound) is not written by the save that writes
+// the newcomer's own list after flushLag; it waits for staleLag.
+func TestNeighbourListsWaitLonger(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	sc, db := relateScheduler(t, func() time.Time { return now })
+	put := func(key, title string, tags ...string) int64 {
+		res, err := db.Ingest(ctx, "a", feeds.SourceState{Name: "a", URL: "https://a.example/feed"},
+			[]feeds.Article{{ItemKey: key, GUID: key, Link: "https://a.example/" + key, Title: title, TitleKey: title,
+				Published: now, ContentHash: key, Tags: tags}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.relate(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+		return res.Described[0].ID
+	}
+	related := func(id int64) []int64 {
+		rel, err := db.Related(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, p := range rel {
+			ids = append(ids, p.ArticleID)
+		}
+		return ids
+	}
+	a := put("a", "dockers strike at the northern harbour", "harbour-strike", "ports")
+	if err := sc.saveUnsaved(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(flushLag)
+	b := put("b", "harbour strike spreads to the southern ports", "harbour-strike", "ports")
+	now = now.Add(flushLag)
+	put("c", "city council approves the new library budget", "council")
+	if got := related(b); !slices.Equal(got, []int64{a}) {
+		t.Fatalf("Related(b) = %v, want [a]: its own list is urgent", got)
+	}
+	if got := related(a); len(got) != 0 {
+		t.Fatalf("Related(a) = %v, want [] until staleLag: it only gained a neighbour", got)
+	}
+	now = now.Add(staleLag)
+	put("d", "library opening hours extended", "council")
+	if got := related(a); !slices.Equal(got, []int64{b}) {
+		t.Errorf("Related(a) = %v after staleLag, want [b]", got)
+	}
+}
+
 // TestRelateMerged: when an ingest merges one stored article into another,
 // relate takes the merged one out of the index, so no saved list names it.
 func TestRelateMerged(t *testing.T) {

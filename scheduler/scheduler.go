@@ -161,11 +161,15 @@ type Scheduler struct {
 
 	relateMu sync.Mutex // Put+Refresh, and taking dirty lists, in one order
 	// dirty holds the articles whose list changed in the index and is not
-	// yet written, since dirtySince; guarded by relateMu. saveMu lets one
-	// SaveRelated run at a time, and whoever holds it writes every list
-	// dirtied meanwhile (group commit).
-	dirty      map[int64]struct{}
-	dirtySince time.Time
+	// yet written, since dirtySince; true marks an article an ingest
+	// changed itself (urgent: its own list is due, see relate), the first
+	// of those since urgentSince, urgent of them in all. Guarded by
+	// relateMu. saveMu lets one save run at a time, and whoever holds it
+	// writes every list dirtied meanwhile (group commit).
+	dirty       map[int64]bool
+	dirtySince  time.Time
+	urgentSince time.Time
+	urgent      int
 	// applied are the latest writes whose changes reached the index, in
 	// the order they did; appliedFloor the newest seq dropped from it.
 	// Guarded by relateMu.
