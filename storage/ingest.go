@@ -93,6 +93,11 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 		return feeds.IngestResult{}, errors.New("ingest: source without a name")
 	}
 	st.Name = source
+	// Work that needs no transaction is done before taking the writer,
+	// which every feed waits for in turn.
+	for i := range arts {
+		arts[i].Categories = cleanCategories(arts[i].Categories)
+	}
 	var res feeds.IngestResult
 	var pending map[string]int64
 	seq, err := db.writeTxSeq(ctx, func(tx *sql.Tx) (bool, error) {
@@ -316,7 +321,7 @@ func (in *ingester) article(a *feeds.Article) error {
 		}
 	}
 	textChanged := false
-	cats := cleanCategories(a.Categories)
+	cats := a.Categories // cleaned by Ingest
 	if !ok {
 		first := in.now
 		if !a.FirstSeen.IsZero() {

@@ -255,6 +255,8 @@ const (
 	maxCategoryBytes = 200
 )
 
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
 // cleanCategories makes a feed's categories storable: line breaks become
 // spaces (the separator), surrounding space goes, each is cut to
 // maxCategoryBytes at a rune boundary, empty and repeated ones are dropped,
@@ -268,7 +270,10 @@ func cleanCategories(in []string) []string {
 		if len(out) == maxCategories {
 			break
 		}
-		c = strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(c))
+		if strings.ContainsAny(c, "\r\n") {
+			c = lineBreaks.Replace(c)
+		}
+		c = strings.TrimSpace(c)
 		if len(c) > maxCategoryBytes {
 			n := maxCategoryBytes
 			for n > 0 && !utf8.RuneStart(c[n]) {
