@@ -44,6 +44,9 @@ func TestAdopt(t *testing.T) {
 		t.Fatalf("Refresh after Adopt recomputed %d lists; Adopt must not treat the load as newcomers", len(got))
 	}
 	got := ix.Rescore(0)
+	if err := ix.CheckState(); err != nil {
+		t.Fatalf("after Adopt and Rescore: %v", err)
+	}
 	if len(got) != len(want) {
 		t.Fatalf("Rescore returned %d lists, want %d", len(got), len(want))
 	}
@@ -61,6 +64,9 @@ func TestAdopt(t *testing.T) {
 	nd.pub = docs[0].pub.Add(time.Hour)
 	ix.Put(nd.id, nd.pub, nd.title, nd.tags)
 	lists := ix.Refresh([]int64{nd.id}, nil)
+	if err := ix.CheckState(); err != nil {
+		t.Fatalf("after a newcomer on an adopted index: %v", err)
+	}
 	batch := map[int64][]feeds.RelatedPost{}
 	ix.Batch(func(id int64, posts []feeds.RelatedPost) { batch[id] = posts })
 	if !sameList(lists[nd.id], batch[nd.id]) {
@@ -111,5 +117,8 @@ func TestNewcomerEntersStaleList(t *testing.T) {
 	})
 	if st := ix.Stats(); st.Stale != 0 {
 		t.Errorf("%d stale lists after Rescore(0)", st.Stale)
+	}
+	if err := ix.CheckState(); err != nil {
+		t.Error(err)
 	}
 }

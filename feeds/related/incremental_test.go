@@ -2,6 +2,7 @@ package related_test
 
 import (
 	"cmp"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -126,11 +127,35 @@ func show(l []feeds.RelatedPost) string {
 // reference. "fixed generation" exercises pure incremental maintenance;
 // "reweighs" lets the weights move every 10% and drains stale lists with a
 // small Rescore budget after each Refresh, as the daemon does.
+//
+// After every Put, Remove and Refresh the index's own bookkeeping is checked
+// too (CheckState). -prop.ops and -prop.seeds run it longer and over more
+// random sequences.
 func TestIncrementalEqualsBatch(t *testing.T) {
 	ops := 2000
 	if testing.Short() {
 		ops = 600
 	}
+	if *propOps > 0 {
+		ops = *propOps
+	}
+	if *propSeeds <= 1 {
+		incrementalEqualsBatch(t, 42, ops)
+		return
+	}
+	for seed := uint64(42); seed < 42+uint64(*propSeeds); seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { incrementalEqualsBatch(t, seed, ops) })
+	}
+}
+
+var (
+	propOps   = flag.Int("prop.ops", 0, "operations per TestIncrementalEqualsBatch case (0: 2000, 600 with -short)")
+	propSeeds = flag.Int("prop.seeds", 1, "random sequences TestIncrementalEqualsBatch runs")
+)
+
+// incrementalEqualsBatch runs every case of TestIncrementalEqualsBatch on
+// the random sequence seed gives.
+func incrementalEqualsBatch(t *testing.T, seed uint64, ops int) {
 	tests := []struct {
 		name    string
 		o       related.Options
@@ -143,7 +168,7 @@ func TestIncrementalEqualsBatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g := newGen(42)
+			g := newGen(seed)
 			ix := related.New(tc.o)
 			docs := map[int64]doc{}
 			store := map[int64][]feeds.RelatedPost{}
@@ -165,6 +190,13 @@ func TestIncrementalEqualsBatch(t *testing.T) {
 			if err := ix.Rebuild(func(id int64, p []feeds.RelatedPost) error { store[id] = p; return nil }); err != nil {
 				t.Fatal(err)
 			}
+			state := func(step int, what string) {
+				t.Helper()
+				if err := ix.CheckState(); err != nil {
+					t.Fatalf("step %d, after %s: %v", step, what, err)
+				}
+			}
+			state(-1, "rebuild")
 			check := func(step int) {
 				if tc.budget > 0 {
 					save(ix.Rescore(0))
@@ -201,6 +233,7 @@ func TestIncrementalEqualsBatch(t *testing.T) {
 					delete(store, id)
 					if step%2 == 0 {
 						ix.Remove(id)
+						state(step, "remove")
 						res = ix.Refresh(nil, nil)
 					} else {
 						res = ix.Refresh(nil, []int64{id})
@@ -218,12 +251,27 @@ func TestIncrementalEqualsBatch(t *testing.T) {
 					d := g.doc(all[g.r.IntN(len(all))])
 					docs[d.id] = d
 					ix.Put(d.id, d.pub, d.title, d.tags)
+					state(step, "change")
 					save(ix.Refresh(nil, nil))
+				case r < 4 && len(docs) > 10: // a merged copy adds tags
+					all := ids()
+					d := docs[all[g.r.IntN(len(all))]]
+					d.tags = slices.Clone(d.tags)
+					for range 1 + g.r.IntN(2) {
+						if t := fmt.Sprintf("t%d", g.z.Uint64()); !slices.Contains(d.tags, t) {
+							d.tags = append(d.tags, t)
+						}
+					}
+					docs[d.id] = d
+					ix.Put(d.id, d.pub, d.title, d.tags)
+					state(step, "merge")
+					save(ix.Refresh([]int64{d.id}, nil))
 				default: // new article
 					d := g.doc(next)
 					next++
 					docs[d.id] = d
 					ix.Put(d.id, d.pub, d.title, d.tags)
+					state(step, "put")
 					res = ix.Refresh([]int64{d.id}, nil)
 					if _, ok := res[d.id]; !ok {
 						t.Fatalf("step %d: no list for the new article", step)
@@ -233,6 +281,7 @@ func TestIncrementalEqualsBatch(t *testing.T) {
 				if tc.budget > 0 {
 					save(ix.Rescore(tc.budget))
 				}
+				state(step, "refresh")
 				if step%250 == 249 {
 					check(step)
 				}
@@ -242,6 +291,9 @@ func TestIncrementalEqualsBatch(t *testing.T) {
 				if want := reference(ix, ix2opts(tc.o), docs, id); !sameList(store[id], want) {
 					t.Errorf("article %d: stored%s, reference%s", id, show(store[id]), show(want))
 				}
+			}
+			if st := ix.Stats(); st.Capped == 0 {
+				t.Errorf("no capped tag: the test does not exercise the cap")
 			}
 			if st := ix.Stats(); tc.budget > 0 && st.Generation < 5 {
 				t.Errorf("only %d generations: the test does not exercise reweighing", st.Generation)

@@ -105,6 +105,9 @@ func (ix *Index) refresh(changed, removed []int64) []int32 {
 			case b.flags&flagHeld != 0:
 				// adopted: only the store has the list, compute it now
 				ix.markRe(c.slot)
+			case int(b.nList) == ix.o.Limit && c.score < b.thr:
+				// ranks below b's full list: offer's first test, made
+				// here for most of a newcomer's candidates
 			default:
 				// A stale list (older generation) takes x in place too,
 				// ranked against its entries under the current weights,
@@ -158,14 +161,16 @@ func (ix *Index) setList(s int32, top []cand) {
 	L := ix.o.Limit
 	a := &ix.arts[s]
 	l := ix.lists[int(s)*L : int(s)*L+L]
+	ix.dropList(s)
 	for i := range top {
 		l[i] = top[i].slot
+		ix.arts[top[i].slot].held++
 	}
 	a.nList = uint8(len(top))
 	a.flags &^= flagHeld
-	ix.thr[s] = -1
+	a.thr = -1
 	if len(top) == L {
-		ix.thr[s] = top[L-1].score
+		a.thr = top[L-1].score
 	}
 	if a.gen != ix.gen {
 		a.gen = ix.gen
@@ -186,7 +191,7 @@ const (
 func (ix *Index) offer(b, x int32, sx float64) offerResult {
 	L := ix.o.Limit
 	n := int(ix.arts[b].nList)
-	if n == L && sx < ix.thr[b] {
+	if n == L && sx < ix.arts[b].thr {
 		return offerNone
 	}
 	xa := &ix.arts[x]
@@ -217,11 +222,14 @@ func (ix *Index) offer(b, x int32, sx float64) offerResult {
 	if n < L {
 		n++
 		ix.arts[b].nList = uint8(n)
+	} else {
+		ix.arts[l[L-1]].held--
 	}
 	copy(l[pos+1:n], l[pos:n-1])
 	l[pos] = x
+	xa.held++
 	if n == L {
-		ix.thr[b] = ix.entry(b, l[L-1]).score
+		ix.arts[b].thr = ix.entry(b, l[L-1]).score
 	}
 	return offerChanged
 }
@@ -235,12 +243,23 @@ func (ix *Index) reweigh() {
 		limit = max(int(ix.o.MaxShare*float64(ix.n)), ix.o.CapFloor)
 	}
 	nn := float64(max(ix.n, 1))
+	words := (len(ix.arts) + 63) / 64
 	for t, d := range ix.df {
 		ix.w[t] = quant(math.Log1p(nn / float64(max(d, 1))))
 		c := int(d) > limit
 		// lists of the old generation stay until Rescore: keep walking
 		// the tags they were found through (strip).
 		ix.walk[t] = ix.walk[t] || !c
+		switch {
+		case !c:
+			delete(ix.capBits, uint32(t))
+		case !ix.capped[t]: // capped from now on
+			bits := make([]uint64, words)
+			for _, b := range ix.post[t] {
+				bits[b>>6] |= 1 << (b & 63)
+			}
+			ix.capBits[uint32(t)] = bits
+		}
 		ix.capped[t] = c
 	}
 	ix.stale, ix.cursor = ix.n, 0
@@ -303,11 +322,15 @@ func (ix *Index) Rebuild(emit func(id int64, posts []feeds.RelatedPost) error) e
 		a := &ix.arts[s]
 		a.flags &^= flagNew | flagRe
 		L := ix.o.Limit
+		ix.dropList(s)
 		copy(ix.lists[int(s)*L:], top)
+		for _, b := range top {
+			ix.arts[b].held++
+		}
 		a.nList = uint8(len(top))
-		ix.thr[s] = -1
+		a.thr = -1
 		if len(top) == L {
-			ix.thr[s] = ix.entry(s, top[L-1]).score
+			a.thr = ix.entry(s, top[L-1]).score
 		}
 		a.gen = ix.gen
 		if emit != nil && err == nil {
@@ -398,7 +421,6 @@ func (ix *Index) batch(fn func(s int32, top []int32)) {
 // trim gives back the append slack of a bulk load: about 15% of the index.
 func (ix *Index) trim() {
 	ix.arts = shrink(ix.arts)
-	ix.thr = shrink(ix.thr)
 	ix.lists = shrink(ix.lists)
 	ix.arena = shrink(ix.arena)
 	ix.free = shrink(ix.free)
