@@ -2,12 +2,10 @@ package normalize
 
 import (
 	"bytes"
-	"net/url"
-	"regexp"
+	"io"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 )
 
@@ -23,41 +21,6 @@ const (
 // no Referer to the linked site.
 const linkRel = "nofollow noopener noreferrer"
 
-// dataImage matches the data: URLs allowed as img src: base64 raster images.
-// SVG is not among them (it can carry script); a raster image in a data: URL
-// executes nothing and is not fetched from anywhere, which is also why it is
-// allowed at all (feeds embed small images, e.g. formulas, that way).
-var dataImage = regexp.MustCompile(`^image/(png|jpeg|gif|webp);base64,`)
-
-// newPolicy builds the sanitiser: ordinary article markup, nothing that runs,
-// styles, embeds or submits. URL attributes must parse and be relative,
-// http, https, mailto, or (checked again per element in finish) a data: image.
-func newPolicy() *bluemonday.Policy {
-	p := bluemonday.NewPolicy()
-	p.AllowElements(elements...)
-	p.AllowElements(voidElements...)
-	p.AllowAttrs("href", "title").OnElements("a")
-	p.AllowAttrs("src", "alt", "title").OnElements("img")
-	p.AllowAttrs("width", "height").Matching(regexp.MustCompile(`^[0-9]{1,5}$`)).OnElements("img")
-	p.AllowAttrs("title").OnElements("abbr")
-	p.AllowAttrs("datetime").Matching(regexp.MustCompile(`^[0-9T:.+\- Z]{1,40}$`)).OnElements("time", "del", "ins")
-	p.AllowAttrs("colspan", "rowspan").Matching(regexp.MustCompile(`^[0-9]{1,3}$`)).OnElements("td", "th")
-	p.AllowAttrs("scope").Matching(regexp.MustCompile(`^(row|col|rowgroup|colgroup)$`)).OnElements("th")
-	p.AllowAttrs("start").Matching(regexp.MustCompile(`^-?[0-9]{1,6}$`)).OnElements("ol")
-	p.AllowAttrs("value").Matching(regexp.MustCompile(`^-?[0-9]{1,6}$`)).OnElements("li")
-	p.AllowAttrs("dir").Matching(regexp.MustCompile(`^(ltr|rtl|auto)$`)).Globally()
-	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,4}$`)).Globally()
-	p.RequireParseableURLs(true)
-	p.AllowRelativeURLs(true)
-	p.AllowURLSchemes("http", "https", "mailto")
-	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool {
-		return u.RawQuery == "" && u.Fragment == "" && dataImage.MatchString(u.Opaque)
-	})
-	// Drop the text inside these too, not only the tags: it is not prose.
-	p.SkipElementsContent("svg", "math", "template", "select", "textarea", "head", "button", "datalist", "option")
-	return p
-}
-
 // HTML returns raw (a feed's summary or content) sanitised for republishing:
 // only the markup newPolicy allows, relative href/src resolved against base
 // (the item's link; relative URLs are dropped when base is not an absolute
@@ -70,6 +33,13 @@ func (n *Normalizer) HTML(raw, base string) string {
 
 // html is HTML with a base shared by the fields of one item.
 func (n *Normalizer) html(raw string, base *lazyBase) string {
+	return n.sanitise(raw, base, true)
+}
+
+// sanitise is html; with direct false it never takes the direct path and
+// always runs the sanitiser, as html did before that path existed (tests
+// hold the two to the same output).
+func (n *Normalizer) sanitise(raw string, base *lazyBase, direct bool) string {
 	if raw == "" {
 		return ""
 	}
@@ -80,33 +50,26 @@ func (n *Normalizer) html(raw string, base *lazyBase) string {
 		// finish would only escape it, which plainHTML does directly.
 		return strings.TrimSpace(plainHTML(raw, MaxHTMLBytes))
 	}
-	// The sanitiser writes into a buffer sized for its output and finish
-	// reads that buffer, so its output is never copied into a string.
-	var buf bytes.Buffer
-	buf.Grow(len(raw) + len(raw)/16 + 64)
-	if err := n.policy.SanitizeReaderToWriter(strings.NewReader(raw), &buf); err != nil {
-		return "" // what Sanitize returns on error, not half a document
+	out, ok := "", false
+	if direct {
+		// finish does the sanitiser's work itself, in the same pass
+		// (direct.go), and declines the rare input it cannot.
+		out, ok = finish(strings.NewReader(raw), len(raw), base, MaxHTMLBytes, true)
+	}
+	if !ok {
+		// The sanitiser writes into a buffer sized for its output and
+		// finish reads that buffer, so its output is never copied into
+		// a string.
+		var buf bytes.Buffer
+		buf.Grow(len(raw) + len(raw)/16 + 64)
+		if err := n.policy.SanitizeReaderToWriter(strings.NewReader(raw), &buf); err != nil {
+			return "" // what Sanitize returns on error, not half a document
+		}
+		out, _ = finish(&buf, buf.Len(), base, MaxHTMLBytes, false)
 	}
 	// Entities the tokenizer decoded can be characters XML forbids
 	// ("&#1;"): the output is cleaned again, as the raw input was.
-	return strings.TrimSpace(cleanText(finish(buf.Bytes(), base, MaxHTMLBytes), false))
-}
-
-// lazyBase is a base URL parsed on first use: most links and images in
-// articles are absolute, so most items never need theirs parsed, and an
-// item's summary and content share the one parse.
-type lazyBase struct {
-	raw    string
-	url    *url.URL
-	parsed bool
-}
-
-// get returns the parsed base, or nil when it is not an absolute http(s) URL.
-func (l *lazyBase) get() *url.URL {
-	if !l.parsed {
-		l.url, l.parsed = baseURL(l.raw), true
-	}
-	return l.url
+	return strings.TrimSpace(cleanText(out, false))
 }
 
 // plainHTML is what the sanitiser and finish make of text holding neither
@@ -184,13 +147,18 @@ func set(names ...string) uint64 {
 // closes every open element. It only writes tokens the sanitiser already
 // let through, so cutting here cannot let anything new in.
 //
+// With direct set it reads the raw input instead and does the sanitiser's
+// work itself (see direct.go for what that covers and why it is the same);
+// it reports false, having written nothing anyone sees, as soon as the
+// input holds anything it leaves to the sanitiser.
+//
 // It reads tags with TagName and TagAttr rather than Token, and builds each
 // start tag in one reused buffer: this pass runs on every article, and
 // Token's strings and attribute slices were most of its cost.
-func finish(s []byte, base *lazyBase, max int) string {
-	z := html.NewTokenizer(bytes.NewReader(s))
+func finish(r io.Reader, size int, base *lazyBase, max int, direct bool) (string, bool) {
+	z := html.NewTokenizer(r)
 	var b strings.Builder
-	b.Grow(min(len(s)+len(s)/8, max))
+	b.Grow(min(size+size/8, max))
 	open := make([]uint8, 0, maxDepth)
 	closing := 0   // bytes needed to close everything open
 	var tag []byte // the start tag being built
@@ -205,6 +173,10 @@ func finish(s []byte, base *lazyBase, max int) string {
 			b.WriteByte('>')
 		}
 	}
+	var s *sanitiser // direct: the sanitiser's state, nil otherwise
+	if direct {
+		s = &sanitiser{}
+	}
 loop:
 	for {
 		tt := z.Next()
@@ -212,6 +184,9 @@ loop:
 		case html.ErrorToken:
 			break loop
 		case html.TextToken:
+			if s != nil && !s.text() {
+				continue
+			}
 			text := z.Text()
 			// Escaping at most quintuples text ("'" is "&#39;"): count
 			// exactly only near the cap.
@@ -223,11 +198,29 @@ loop:
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			id, known := tagID[string(name)]
-			if !known || !isVoid(id) && len(open) >= maxDepth {
+			if s != nil {
+				// Directly, the depth is checked after the attributes,
+				// which decide whether the sanitiser removes an a and,
+				// with it, its end tag.
+				if !s.start(name, known, tt == html.StartTagToken) {
+					continue
+				}
+			} else if !known || !isVoid(id) && len(open) >= maxDepth {
 				continue
 			}
-			var ok bool
-			if tag, ok = startTag(tag[:0], z, id, hasAttr, base); !ok {
+			var fate tagFate
+			if tag, fate = startTag(tag[:0], z, id, hasAttr, base, direct); fate != tagKept {
+				switch fate {
+				case tagUndecided:
+					return "", false
+				case tagRemoved:
+					if tt == html.StartTagToken {
+						s.unclosed = append(s.unclosed, id)
+					}
+				}
+				continue
+			}
+			if s != nil && s.skipping || !isVoid(id) && len(open) >= maxDepth {
 				continue
 			}
 			end := 0
@@ -246,7 +239,7 @@ loop:
 		case html.EndTagToken:
 			name, _ := z.TagName()
 			id, known := tagID[string(name)]
-			if !known {
+			if s != nil && !s.end(name, id, known) || !known {
 				continue
 			}
 			for i := len(open) - 1; i >= 0; i-- {
@@ -258,7 +251,7 @@ loop:
 		}
 	}
 	pop(len(open))
-	return b.String()
+	return b.String(), true
 }
 
 // closeRule says which open element a start tag ends, as an HTML parser
@@ -386,20 +379,60 @@ func escapedPrefix(text []byte, n int) string {
 	return b.String()
 }
 
+// tagFate is what becomes of a start tag.
+type tagFate uint8
+
+const (
+	tagKept      tagFate = iota // written
+	tagDropped                  // dropped by finish: no usable href or src
+	tagRemoved                  // direct only: the sanitiser would have removed it
+	tagUndecided                // direct only: left to the sanitiser
+)
+
 // startTag appends the current start tag of z, element id, to dst; void
 // elements in the "<x/>" form that both HTML and XML parsers read alike.
 // It resolves and re-checks URL attributes and sets rel on links, and
-// reports false when the element must go: an img without a usable src, an
-// a without a usable href (the latter's text stays).
-func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyBase) ([]byte, bool) {
+// drops the element when it must go: an img without a usable src, an a
+// without a usable href (the latter's text stays). With direct set it
+// first keeps only the attributes the sanitiser would have kept, as it
+// would have kept them (direct.go).
+func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyBase, direct bool) ([]byte, tagFate) {
 	name := tagNames[id]
-	isA, isImg := name == "a", name == "img"
+	isA, isImg := id == idA, id == idImg
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	usable := false // a usable href or src was written
+	kept := 0       // direct: attributes the sanitiser would have kept
 	for more := hasAttr; more; {
 		var key, val []byte
 		key, val, more = z.TagAttr()
+		if direct {
+			if !keepAttr(id, key, val) {
+				continue
+			}
+			if isA && string(key) == "href" || isImg && string(key) == "src" {
+				v, fate := directURL(val, base, isImg)
+				switch fate {
+				case urlRemoved:
+					continue
+				case urlUndecided:
+					return dst, tagUndecided
+				case urlRefused:
+					// The sanitiser keeps it, finish refuses it.
+					if isImg {
+						return dst, tagDropped
+					}
+					kept++
+					continue
+				}
+				dst = appendAttr(dst, key, v)
+				usable = true
+			} else {
+				dst = appendAttr(dst, key, val)
+			}
+			kept++
+			continue
+		}
 		switch {
 		case isA && string(key) == "rel":
 			continue // replaced by linkRel below
@@ -407,7 +440,7 @@ func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyB
 			v, ok := resolveURL(string(val), base, isImg)
 			if !ok {
 				if isImg {
-					return dst, false
+					return dst, tagDropped
 				}
 				continue
 			}
@@ -417,8 +450,11 @@ func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyB
 			dst = appendAttr(dst, key, val)
 		}
 	}
+	if direct && kept == 0 && needsAttrs(id) {
+		return dst, tagRemoved
+	}
 	if (isA || isImg) && !usable {
-		return dst, false
+		return dst, tagDropped
 	}
 	if isA {
 		dst = appendAttr(dst, "rel", linkRel)
@@ -426,7 +462,7 @@ func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyB
 	if isVoid(id) {
 		dst = append(dst, '/')
 	}
-	return append(dst, '>'), true
+	return append(dst, '>'), tagKept
 }
 
 // appendAttr appends ` key="val"` with val escaped.
@@ -436,37 +472,4 @@ func appendAttr[K, V string | []byte](dst []byte, key K, val V) []byte {
 	dst = append(dst, '=', '"')
 	dst = appendEscaped(dst, val)
 	return append(dst, '"')
-}
-
-// resolveURL resolves v against base and checks its scheme: http and https
-// everywhere, mailto for links, data: raster images for images.
-func resolveURL(v string, base *lazyBase, img bool) (string, bool) {
-	u, err := url.Parse(strings.TrimSpace(v))
-	if err != nil {
-		return "", false
-	}
-	if !u.IsAbs() {
-		b := base.get()
-		if b == nil {
-			return "", false
-		}
-		u = b.ResolveReference(u)
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "https":
-		if u.Host == "" {
-			return "", false
-		}
-	case "mailto":
-		if img {
-			return "", false
-		}
-	case "data":
-		if !img || !dataImage.MatchString(u.Opaque) {
-			return "", false
-		}
-	default:
-		return "", false
-	}
-	return u.String(), true
 }

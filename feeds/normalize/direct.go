@@ -1,0 +1,240 @@
+package normalize
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The direct path: finish run on the raw input, doing the sanitiser's work
+// itself. It saves the sanitiser's own pass (tokenizing, building a Token
+// with strings for every tag and attribute, writing it all out again),
+// which cost twice what finish does.
+//
+// Why it writes what the sanitiser followed by finish would, byte for byte.
+// The sanitiser (bluemonday's sanitize, v1.0.27, under newPolicy) reads the
+// same tokens, from the same tokenizer, that finish reads from the raw
+// input: raw text (script, textarea, xmp, plaintext …) and malformed markup
+// come out of both alike. What it writes of each token depends on the
+// token and on the little state sanitiser below mirrors, and what it writes
+// finish reads back as the same tokens, less what it dropped: it escapes
+// all text and attribute values, which the tokenizer decodes back to what
+// they were, and writes no element the tokenizer reads raw text after.
+// Of each token it:
+//
+//   - writes text escaped, which finish's tokenizer decodes to the same
+//     text (text on both sides of a dropped tag then arrives as one token
+//     instead of two, which finish writes, and cuts at the cap, alike),
+//     unless inside an element whose content it skips or after a script
+//     or style start tag;
+//   - drops comments, doctypes and processing instructions, as finish does;
+//   - drops the tags of elements it does not allow, as finish does with tags
+//     it does not know, counting those whose content it skips;
+//   - writes a start tag of an allowed element, unless skipping, with the
+//     attributes keepAttr keeps (attrRules, the very rules the policy is
+//     built from), an href or src replaced by what its URL check returns
+//     (directURL), escaped: finish reads back exactly those names and
+//     values. An a or img left with no attribute it removes, and the end
+//     tag that next closes one removed;
+//   - writes end tags of allowed elements, unless skipping.
+//
+// So the direct path writes nothing the sanitiser would not let through:
+// only elements of tagID, only attributes keepAttr allows, URLs only when
+// both the sanitiser's check and finish's accept them. What it does not
+// reproduce (data: URLs with white space, which the sanitiser rewrites) it
+// declines, and html runs the sanitiser and finish after all. Tests hold
+// both paths to the same output on fuzzed and real input
+// (differential_test.go), and check what this relies on of bluemonday
+// (direct_internal_test.go): an upgrade of it must pass them, or the
+// direct path must change with it.
+
+// skipsContent are the elements whose content the sanitiser drops with
+// their tags: bluemonday's defaults and newPolicy's skipContent.
+var skipsContent = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range [][]string{
+		{"frame", "frameset", "iframe", "noembed", "noframes", "noscript", "nostyle", "object", "script", "style", "title"},
+		skipContent,
+	} {
+		for _, name := range e {
+			m[name] = true
+		}
+	}
+	return m
+}()
+
+// sanitiser is the state bluemonday's sanitize keeps from token to token,
+// under newPolicy, as far as it decides what the sanitiser writes.
+type sanitiser struct {
+	// skipping and depth are its skipElementContent and
+	// skippingElementsCount: inside an element of skipsContent it writes
+	// nothing. An end tag alone lowers the count, even below zero, and
+	// only a count back at zero ends the skipping.
+	skipping bool
+	depth    int64
+	// quiet is its mostRecentlyStartedToken when that is script or style,
+	// whose text it does not write.
+	quiet string
+	// unclosed is its closingTagToSkipStack: a and img start tags it
+	// removed for want of attributes, whose end tags it removes too.
+	unclosed []uint8
+}
+
+// text reports whether the sanitiser writes the current text token.
+func (s *sanitiser) text() bool { return !s.skipping && s.quiet == "" }
+
+// start records a start tag (startTag false: self-closing) of element name
+// and reports whether it is one the sanitiser may write, known (in tagID);
+// its attributes and skipping then decide whether it does.
+func (s *sanitiser) start(name []byte, known, startTag bool) bool {
+	if startTag {
+		switch string(name) {
+		case "script":
+			s.quiet = "script"
+		case "style":
+			s.quiet = "style"
+		default:
+			s.quiet = ""
+		}
+	}
+	if known {
+		return true
+	}
+	switch string(name) {
+	case "script", "style":
+		return false // dropped before anything else is looked at
+	}
+	if startTag && skipsContent[string(name)] {
+		s.skipping = true
+		s.depth++
+	}
+	return false
+}
+
+// end records an end tag of element name (id when known) and reports
+// whether the sanitiser writes it.
+func (s *sanitiser) end(name []byte, id uint8, known bool) bool {
+	if string(name) == s.quiet {
+		s.quiet = ""
+	}
+	switch string(name) {
+	case "script", "style":
+		return false
+	}
+	if k := len(s.unclosed) - 1; k >= 0 && known && s.unclosed[k] == id {
+		s.unclosed = s.unclosed[:k]
+		return false
+	}
+	if !known {
+		if skipsContent[string(name)] {
+			if s.depth--; s.depth == 0 {
+				s.skipping = false
+			}
+		}
+		return false
+	}
+	return !s.skipping
+}
+
+// Element ids finish and the direct path treat apart.
+var (
+	idA   = tagID["a"]
+	idImg = tagID["img"]
+)
+
+// needAttrs are the allowed elements the sanitiser removes when none of
+// their attributes is kept: all but these are in bluemonday's set of
+// elements allowed without attributes.
+var needAttrs = set("a", "img")
+
+// needsAttrs reports whether the sanitiser removes element id without
+// attributes.
+func needsAttrs(id uint8) bool { return needAttrs&(1<<id) != 0 }
+
+// attrCheck is one rule of attrRules for one attribute name: the elements
+// it holds on, as a set over tagID, and the pattern its value must match.
+type attrCheck struct {
+	on    uint64
+	match *regexp.Regexp
+}
+
+// attrChecks are attrRules by attribute name.
+var attrChecks = func() map[string][]attrCheck {
+	m := map[string][]attrCheck{}
+	for _, r := range attrRules {
+		on := ^uint64(0) // a global rule
+		if r.on != nil {
+			on = set(r.on...)
+		}
+		for _, a := range r.attrs {
+			m[a] = append(m[a], attrCheck{on, r.match})
+		}
+	}
+	return m
+}()
+
+// keepAttr reports whether the sanitiser keeps attribute key=val on element
+// id: some rule allows key there and its pattern, if any, matches val.
+func keepAttr(id uint8, key, val []byte) bool {
+	for _, c := range attrChecks[string(key)] {
+		if c.on&(1<<id) != 0 && (c.match == nil || c.match.Match(val)) {
+			return true
+		}
+	}
+	return false
+}
+
+// urlFate is what becomes of an href or src on the direct path.
+type urlFate uint8
+
+const (
+	urlKept      urlFate = iota // written, resolved
+	urlRemoved                  // the sanitiser removes the attribute
+	urlRefused                  // the sanitiser keeps it, finish refuses it
+	urlUndecided                // left to the sanitiser
+)
+
+// directURL is what the sanitiser and then finish make of the value of an
+// href (img false) or src (img true) that keepAttr kept. The sanitiser
+// (bluemonday's validURL under RequireParseableURLs, AllowRelativeURLs and
+// the schemes of newPolicy) trims the value, removes it when it holds white
+// space (bar data: URLs, which it rewrites: those are left to it), does not
+// parse, has a scheme other than urlSchemes or a data: image, or is
+// relative and empty, and otherwise writes the parsed URL re-serialised.
+// finish then resolves and checks that (resolveURL); when the sanitiser
+// wrote back the value as it was, the URL already parsed is that one.
+func directURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
+	v := strings.TrimSpace(string(val))
+	if strings.ContainsAny(v, " \t\n") {
+		if strings.HasPrefix(v, "data:") {
+			return "", urlUndecided
+		}
+		return "", urlRemoved
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return "", urlRemoved
+	}
+	switch {
+	case u.Scheme == "", slices.Contains(urlSchemes, u.Scheme):
+	case u.Scheme == "data" && dataImageURL(u):
+	default:
+		return "", urlRemoved
+	}
+	s := u.String()
+	if u.Scheme == "" && s == "" {
+		return "", urlRemoved
+	}
+	if s != v {
+		if u, err = url.Parse(strings.TrimSpace(s)); err != nil {
+			return "", urlRefused
+		}
+		s = "" // u.String() may differ from s again
+	}
+	out, ok := resolveParsed(u, s, base, img)
+	if !ok {
+		return "", urlRefused
+	}
+	return out, urlKept
+}
