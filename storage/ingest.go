@@ -328,8 +328,13 @@ func (in *ingester) article(a *feeds.Article) error {
 			first = ms(a.FirstSeen)
 		}
 		joined := strings.Join(cats, "\n")
-		err := in.s.insArticle.QueryRowContext(in.ctx, ms(a.Published), first, nullMS(a.Updated),
-			a.ContentHash, a.GUID, a.Link, a.TitleKey, a.Title, a.Author, a.Summary, a.Content, joined).Scan(&id)
+		// Exec and the rowid rather than RETURNING: no result rows to
+		// step through, scan and reset (a tenth of the insert's cost).
+		r, err := in.s.insArticle.ExecContext(in.ctx, ms(a.Published), first, nullMS(a.Updated),
+			a.ContentHash, a.GUID, a.Link, a.TitleKey, a.Title, a.Author, a.Summary, a.Content, joined)
+		if err == nil {
+			id, err = r.LastInsertId()
+		}
 		if err != nil {
 			return fmt.Errorf("insert article: %w", err)
 		}

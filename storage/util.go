@@ -156,7 +156,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.titleReused, `SELECT c.source_id, c.item_key, c.article_id FROM articles a
 			JOIN carriages c ON c.article_id = a.id WHERE a.title_key = ?`},
 		{&s.insArticle, `INSERT INTO articles (published, first_seen, updated, content_hash, guid, link,
-			title_key, title, author, summary, content, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+			title_key, title, author, summary, content, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
 			author = ?, summary = ?, content = ? WHERE id = ?`},
 		{&s.clearRelated, `DELETE FROM related_lists WHERE article_id = ?`},
