@@ -100,7 +100,7 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 	}
 	var res feeds.IngestResult
 	var pending map[string]int64
-	seq, err := db.writeTxSeq(ctx, func(tx *sql.Tx) (bool, error) {
+	seq, err := db.writeGrouped(ctx, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		res = feeds.IngestResult{}
 		in := &ingester{ctx: ctx, tx: tx, now: ms(now), res: &res, changed: make(map[int64]bool),
 			carried: make(map[string]carriage), byLink: make(map[string]int64),

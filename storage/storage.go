@@ -63,6 +63,7 @@ type DB struct {
 	sgen  atomic.Uint64 // every committed write (StateGeneration)
 	meta  metaSeen
 	wmu   sync.Mutex // one writeTx at a time, bookkeeping included
+	queue writeQueue // writeGrouped calls waiting for wmu
 	rconn int
 }
 

@@ -1,0 +1,162 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Group commit. Fetched feeds are stored one transaction each, and in a
+// burst (a cold start, many sources on one schedule) they queue for the one
+// writer. A commit writes every page the transaction touched to the WAL,
+// and consecutive feeds touch many of the same pages (the ends of the
+// articles table and of its row-ordered indexes, each tag's newest entries,
+// the tags' counts), so whoever takes the writer stores every feed queued
+// by then in one transaction: half the WAL writes, a fifth less writer time
+// per article (storage BenchmarkIngest with four feeds a transaction). Each
+// feed still succeeds or fails alone: it runs inside a savepoint, and a
+// failure rolls back that savepoint only. Each also bumps the generation
+// itself, so every write keeps its own sequence number, in commit order.
+
+// maxGroup bounds the feeds one transaction stores, and so how long the
+// writer is held and the size of the transaction. In a cold pass of 1,000
+// feeds, 4 and 8 were alike in time and peak RSS (8: up to 100 MB once).
+const maxGroup = 4
+
+// writeJob is one queued write.
+type writeJob struct {
+	ctx     context.Context
+	fn      func(ctx context.Context, tx *sql.Tx) (content bool, err error)
+	content bool
+	seq, cg int64 // meta.generation and content_generation it committed
+	err     error
+	done    chan struct{}
+}
+
+// writeQueue holds the writes waiting for the writer.
+type writeQueue struct {
+	mu   sync.Mutex
+	jobs []*writeJob
+}
+
+// writeGrouped runs fn as writeTxSeq does, possibly in one transaction with
+// other writeGrouped calls queued at the same time. fn must use the context
+// it is given: it is the caller's, but never cancelled in the middle of a
+// statement (SQLite would roll back the whole transaction, every feed in
+// it); the caller's cancellation is checked before fn starts.
+func (db *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) (content bool, err error)) (int64, error) {
+	j := &writeJob{ctx: ctx, fn: fn, done: make(chan struct{})}
+	db.queue.mu.Lock()
+	db.queue.jobs = append(db.queue.jobs, j)
+	db.queue.mu.Unlock()
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	select {
+	case <-j.done: // the writer before us stored it
+	default:
+		db.queue.mu.Lock()
+		n := min(len(db.queue.jobs), maxGroup)
+		jobs := db.queue.jobs[:n:n]
+		db.queue.jobs = append([]*writeJob(nil), db.queue.jobs[n:]...)
+		db.queue.mu.Unlock()
+		db.runGroup(jobs)
+	}
+	return j.seq, j.err
+}
+
+// runGroup stores jobs in one transaction, each in a savepoint, and ends
+// every job (its done closed) with its outcome; wmu must be held. Our own
+// job is among them: it was queued before wmu was taken and nobody else
+// took it.
+func (db *DB) runGroup(jobs []*writeJob) {
+	defer func() {
+		for _, j := range jobs {
+			close(j.done)
+		}
+	}()
+	ok := 0
+	err := db.rawTx(context.Background(), func(tx *sql.Tx) error {
+		for _, j := range jobs {
+			if err := db.runJob(tx, j); err != nil {
+				return err // the transaction itself failed: every job fails
+			}
+			if j.err == nil {
+				ok++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, j := range jobs {
+			if j.err == nil {
+				j.err = err
+			}
+		}
+		return
+	}
+	if ok == 0 {
+		return
+	}
+	// The bookkeeping of writeTxSeq, over the group: the content
+	// generation before its first write tells whether another process
+	// wrote in between; the last write's counters are the newest.
+	var first, last *writeJob
+	content := false
+	for _, j := range jobs {
+		if j.err != nil {
+			continue
+		}
+		if first == nil {
+			first = j
+		}
+		last = j
+		content = content || j.content
+	}
+	prevContent := first.cg
+	if first.content {
+		prevContent--
+	}
+	db.meta.mu.Lock()
+	externalContent := prevContent > db.meta.content
+	db.meta.gen, db.meta.content = max(db.meta.gen, last.seq), max(db.meta.content, last.cg)
+	db.meta.mu.Unlock()
+	db.bump(true, content || externalContent)
+}
+
+// runJob runs one job in a savepoint of tx. The job's own failure is in
+// j.err (its savepoint rolled back); the error returned is the
+// transaction's, when the savepoint could not be ended.
+func (db *DB) runJob(tx *sql.Tx, j *writeJob) error {
+	if err := j.ctx.Err(); err != nil {
+		j.err = err
+		return nil
+	}
+	ctx := context.WithoutCancel(j.ctx)
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	j.err = func() (err error) {
+		if j.content, err = j.fn(ctx, tx); err != nil {
+			return err
+		}
+		inc := 0
+		if j.content {
+			inc = 1
+		}
+		if err := tx.StmtContext(ctx, db.st.bump).QueryRowContext(ctx, inc).Scan(&j.seq, &j.cg); err != nil {
+			return fmt.Errorf("bump generation: %w", err)
+		}
+		return nil
+	}()
+	if j.err != nil {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
+			return errors.Join(j.err, fmt.Errorf("roll back to savepoint: %w", err))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE job"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
