@@ -53,9 +53,15 @@ func (db *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx 
 	db.queue.mu.Unlock()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	select {
-	case <-j.done: // the writer before us stored it
-	default:
+	// Our job is in the queue or done: it was queued before wmu was taken.
+	// The queue is first in, first out, and a group takes at most
+	// maxGroup jobs, so ours may need more than one group.
+	for {
+		select {
+		case <-j.done: // stored by us or by a writer before us
+			return j.seq, j.err
+		default:
+		}
 		db.queue.mu.Lock()
 		n := min(len(db.queue.jobs), maxGroup)
 		jobs := db.queue.jobs[:n:n]
@@ -63,13 +69,10 @@ func (db *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx 
 		db.queue.mu.Unlock()
 		db.runGroup(jobs)
 	}
-	return j.seq, j.err
 }
 
 // runGroup stores jobs in one transaction, each in a savepoint, and ends
-// every job (its done closed) with its outcome; wmu must be held. Our own
-// job is among them: it was queued before wmu was taken and nobody else
-// took it.
+// every job (its done closed) with its outcome; wmu must be held.
 func (db *DB) runGroup(jobs []*writeJob) {
 	defer func() {
 		for _, j := range jobs {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -98,12 +99,14 @@ func TestGroupJobsFailAlone(t *testing.T) {
 }
 
 // TestGroupedIngestsConcurrent: many feeds stored at once (grouped as they
-// queue) all arrive whole, each with its own sequence number.
+// queue) all arrive whole, each with its own sequence number. With more
+// feeds waiting than a group takes, a writer's own feed may not be in the
+// first group it runs (it must run groups until its own is stored).
 func TestGroupedIngestsConcurrent(t *testing.T) {
 	db := openInternal(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
-	const feedsN, items = 24, 5
+	const feedsN, items = 64, 5
 	var wg sync.WaitGroup
 	seqs := make([]int64, feedsN)
 	errs := make([]error, feedsN)
@@ -139,5 +142,44 @@ func TestGroupedIngestsConcurrent(t *testing.T) {
 	}
 	if st.Articles != feedsN*items || st.Carriages != feedsN*items {
 		t.Errorf("stored %d articles, %d carriages; want %d each", st.Articles, st.Carriages, feedsN*items)
+	}
+}
+
+// TestGroupOwnJobLater: when more writes wait than one group takes, the
+// writer whose own write is not in the first group runs groups until it is
+// stored, and every caller gets its own write's outcome. Whichever caller
+// takes the writer first leads, so the scenario is repeated.
+func TestGroupOwnJobLater(t *testing.T) {
+	db := openInternal(t)
+	ctx := context.Background()
+	const waiting = maxGroup + 2
+	for round := range 10 {
+		db.wmu.Lock()
+		var wg sync.WaitGroup
+		seqs := make([]int64, waiting)
+		errs := make([]error, waiting)
+		for i := range waiting {
+			wg.Go(func() {
+				seqs[i], errs[i] = db.writeGrouped(ctx, func(ctx context.Context, tx *sql.Tx) (bool, error) {
+					_, err := tx.ExecContext(ctx, `INSERT INTO tags (name) VALUES (?)`, fmt.Sprintf("r%d-%d", round, i))
+					return true, err
+				})
+			})
+		}
+		for queued := 0; queued < waiting; runtime.Gosched() { // every write queued behind the held writer
+			db.queue.mu.Lock()
+			queued = len(db.queue.jobs)
+			db.queue.mu.Unlock()
+		}
+		db.wmu.Unlock()
+		wg.Wait()
+		for i := range waiting {
+			if errs[i] != nil || seqs[i] == 0 {
+				t.Fatalf("round %d, write %d: seq %d, err %v; want its own committed write", round, i, seqs[i], errs[i])
+			}
+		}
+		if len(slices.Compact(slices.Sorted(slices.Values(seqs)))) != waiting {
+			t.Fatalf("round %d: sequence numbers %v not distinct", round, seqs)
+		}
 	}
 }
