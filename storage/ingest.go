@@ -236,7 +236,8 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 			add(&titles, "t", arts[i].TitleKey)
 		}
 	}
-	err = in.st.byLink.query(in.ctx, in.tx, nil, links, func(rows *sql.Rows) error {
+	// Each article's own link, and the links it learned (article_links).
+	byLink := func(rows *sql.Rows) error {
 		var l string
 		var id int64
 		var ai articleInfo
@@ -248,7 +249,12 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 		}
 		in.articles[id] = ai
 		return nil
-	})
+	}
+	for _, q := range []*sized{in.st.byLink, in.st.byPastLink} {
+		if err = q.query(in.ctx, in.tx, nil, links, byLink); err != nil {
+			break
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("find by link: %w", err)
 	}
@@ -380,6 +386,9 @@ func (in *ingester) article(a *feeds.Article) error {
 		if err := in.rememberTitle(id, a.TitleKey); err != nil {
 			return err
 		}
+		if err := in.rememberLink(id, a.Link); err != nil {
+			return err
+		}
 	}
 	grew, err := in.addTags(id, a.Tags, !ok)
 	if err != nil {
@@ -449,6 +458,24 @@ func (in *ingester) rememberTitle(id int64, titleKey string) error {
 		return fmt.Errorf("remember title of %d: %w", id, err)
 	}
 	in.byTitle[titleKey] = append(in.byTitle[titleKey], titleHit{id, published})
+	return nil
+}
+
+// rememberLink records a link a found article was not known by, so a later
+// copy under that link (and another title) still finds it. A link that
+// already names an article is left to it: lookup found this one by title
+// only when the link named none.
+func (in *ingester) rememberLink(id int64, link string) error {
+	if link == "" {
+		return nil
+	}
+	if _, known := in.byLink[link]; known {
+		return nil
+	}
+	if _, err := in.tx.ExecContext(in.ctx, `INSERT OR IGNORE INTO article_links (link, article_id) VALUES (?, ?)`, link, id); err != nil {
+		return fmt.Errorf("remember link of %d: %w", id, err)
+	}
+	in.byLink[link] = id
 	return nil
 }
 
@@ -552,6 +579,9 @@ func (in *ingester) merge(keep, loser int64) error {
 		{"titles", `INSERT OR IGNORE INTO article_titles (title_key, article_id, published)
 			SELECT title_key, ?1, ?3 FROM article_titles WHERE article_id = ?2
 			UNION SELECT title_key, ?1, ?3 FROM articles WHERE id = ?2 AND title_key != ''`},
+		{"links", `INSERT OR IGNORE INTO article_links (link, article_id)
+			SELECT link, ?1 FROM article_links WHERE article_id = ?2
+			UNION SELECT link, ?1 FROM articles WHERE id = ?2 AND link != ''`},
 		{"aliases", `UPDATE article_aliases SET article_id = ?1 WHERE article_id = ?2`},
 		{"alias", `INSERT OR REPLACE INTO article_aliases (old_id, article_id) VALUES (?2, ?1)`},
 		{"delete", `DELETE FROM articles WHERE id = ?2`},

@@ -70,6 +70,34 @@ func TestIngestDedupe(t *testing.T) {
 			rows: [][]string{{"paper", "blog", "wire", "late"}},
 		},
 		{
+			// The row is stored from a same-title copy under its own link;
+			// the original joins it by title, bringing the story's link; a
+			// re-titled copy under that link must find it through the link
+			// it learned, and so must a merged row's link.
+			name: "link learned through a title match",
+			steps: []step{
+				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", story, t0.Add(2*time.Hour), "h3")}, feeds.IngestResult{New: 1}},
+				{"wire", []feeds.Article{art("wire-1", "https://news.example/syria/town", story, t0, "h1")}, feeds.IngestResult{Duplicate: 1}},
+				{"paper", []feeds.Article{art("paper-9", "https://news.example/syria/town", "Town falls to rebels after long siege", t0.Add(time.Hour), "h2")}, feeds.IngestResult{Duplicate: 1}},
+			},
+			rows: [][]string{{"blog", "wire", "paper"}},
+		},
+		{
+			// The same, the link learned by a merge: a re-titled copy and a
+			// same-title copy stored apart, the original joins them (the
+			// newer row, holding the story's link, merges into the older);
+			// another re-titled copy under the story's link finds the row.
+			name: "link learned through a merge",
+			steps: []step{
+				{"blog", []feeds.Article{art("blog-3", "https://blog.example/p/77", story, t0.Add(2*time.Hour), "h3")}, feeds.IngestResult{New: 1}},
+				{"paper", []feeds.Article{art("paper-9", "https://news.example/syria/town", "Town falls to rebels after long siege", t0.Add(time.Hour), "h2")}, feeds.IngestResult{New: 1}},
+				{"wire", []feeds.Article{art("wire-1", "https://news.example/syria/town", story, t0, "h1")},
+					feeds.IngestResult{Duplicate: 1, Changed: []int64{1}, Merged: []int64{2}}},
+				{"daily", []feeds.Article{art("daily-4", "https://news.example/syria/town", "Siege ends as rebels take the northern town", t0.Add(4*time.Hour), "h5")}, feeds.IngestResult{Duplicate: 1}},
+			},
+			rows: [][]string{{"blog", "paper", "wire", "daily"}},
+		},
+		{
 			name: "short titles never merge by title",
 			steps: []step{
 				{"a", []feeds.Article{art("a1", "https://a.example/live", "Live updates", t0, "h")}, feeds.IngestResult{New: 1}},

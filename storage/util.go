@@ -142,9 +142,9 @@ type stmts struct {
 	all                                               []*sql.Stmt
 
 	// A batch's look-ups and multi-row inserts (see sized).
-	byKey, byLink, byTitle, byPastTitle, tagsOf *sized
-	insCarriages, insTags                       *sized
-	allSized                                    []*sized
+	byKey, byLink, byPastLink, byTitle, byPastTitle, tagsOf *sized
+	insCarriages, insTags                                   *sized
+	allSized                                                []*sized
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -192,6 +192,8 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.byKey, 8, inListMax, inList(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories, a.title_key
 			FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `)},
 		{&s.byLink, 8, inListMax, inList(`SELECT link, id, content_hash, published, categories, title_key FROM articles WHERE link IN `)},
+		{&s.byPastLink, 8, inListMax, inList(`SELECT l.link, a.id, a.content_hash, a.published, a.categories, a.title_key
+			FROM article_links l JOIN articles a ON a.id = l.article_id WHERE l.link IN `)},
 		{&s.byTitle, 8, inListMax, inList(`SELECT title_key, id, content_hash, published, categories, title_key FROM articles WHERE title_key IN `)},
 		{&s.byPastTitle, 8, inListMax, inList(`SELECT t.title_key, a.id, a.content_hash, a.published, a.categories, a.title_key
 			FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `)},
