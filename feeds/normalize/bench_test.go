@@ -254,54 +254,6 @@ func allCorpusItems(tb testing.TB) []feeds.Item {
 	return items
 }
 
-// benchSynthetic returns n article bodies of 1–4 KB shaped like the ones
-// cmd/feedloom-bench generates for its ingest benchmark: paragraphs with
-// absolute links and emphasis, now and then a list, a quote or a figure
-// with an image (src, alt, width, height) and a caption.
-func benchSynthetic(seed uint64, n int) []string {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	pick := func(ss []string) string { return ss[r.IntN(len(ss))] }
-	sentence := func() string {
-		w := []string{pick(benchPlaces)}
-		for k := 8 + r.IntN(13); len(w) < k; {
-			w = append(w, pick([][]string{benchVerbs, benchAdjs, benchFill, benchNouns, benchNouns}[r.IntN(5)]))
-		}
-		return strings.Join(w, " ") + "."
-	}
-	out := make([]string, n)
-	for i := range out {
-		var b strings.Builder
-		for size := 1024 + r.IntN(3073); b.Len() < size; {
-			switch r.IntN(8) {
-			case 0:
-				b.WriteString("<ul>")
-				for range 2 + r.IntN(3) {
-					b.WriteString("<li>" + sentence() + "</li>")
-				}
-				b.WriteString("</ul>\n")
-			case 1:
-				b.WriteString("<blockquote><p>" + sentence() + "</p></blockquote>\n")
-			case 2:
-				fmt.Fprintf(&b, `<figure><img src="https://img.example.net/%d.jpg" alt="%s" width="640" height="360"><figcaption>%s</figcaption></figure>`+"\n",
-					r.IntN(1_000_000), pick(benchNouns), sentence())
-			default:
-				b.WriteString("<p>")
-				for k := 2 + r.IntN(3); k > 0; k-- {
-					s := sentence()
-					if r.IntN(3) == 0 {
-						w := pick(benchNouns)
-						s += fmt.Sprintf(` <a href="https://ref.example.org/%s/%d">%s</a> <em>%s</em>.`, w, r.IntN(100_000), w, pick(benchAdjs))
-					}
-					b.WriteString(s + " ")
-				}
-				b.WriteString("</p>\n")
-			}
-		}
-		out[i] = b.String()
-	}
-	return out
-}
-
 // benchHTML runs HTML over fields round robin, each against base.
 func benchHTML(b *testing.B, fields []string, base string) {
 	n := normalize.New()
@@ -318,12 +270,6 @@ func benchHTML(b *testing.B, fields []string, base string) {
 		i++
 	}
 	reportCPU(b, cpu0, ok)
-}
-
-// BenchmarkHTMLSynthetic sanitises the article bodies of the ingest
-// benchmark's synthetic corpus (cmd/feedloom-bench).
-func BenchmarkHTMLSynthetic(b *testing.B) {
-	benchHTML(b, benchSynthetic(1, 256), "https://news.example.com/2025/06/01/story.html")
 }
 
 // BenchmarkHTMLCorpus sanitises every summary and content of the shared
