@@ -146,11 +146,13 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	}
 	now := sc.now()
 	feed, arts, tooOld, err := sc.parseItems(set, src, resp.Body, resp.ContentType, base, now)
+	// Parsing copied what it kept: the bytes go back to the fetcher's pool
+	// before the (possibly long) wait for the writer.
+	resp.Release()
 	if err != nil {
 		st.LastStatus = resp.Status
 		return sc.fail(ctx, st, res, fmt.Errorf("parse feed: %w", err), "parse")
 	}
-	resp.Body = nil // let the bytes go before storing
 	res.TooOld = tooOld
 	if len(feed.Items) == 0 && prev.ItemCount > 0 {
 		sc.log.Warn("feed parsed to no items", "source", src.Name, "previous_items", prev.ItemCount, "url", base)

@@ -40,12 +40,12 @@ const basePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 // once the file has tables); a 64 MB checkpoint interval, so that index
 // pages many feeds touch are copied into the file once per checkpoint rather
 // than every few MB (bulk ingest ~7% faster than 16 MB, ~25% than 4 MB),
-// with the WAL truncated back to 64 MB; an 8 MB page cache for the indexes
-// dedupe probes (16 MB cost 6 MB more peak RSS in a cold pass of 1,000
-// feeds for no measurable CPU, 64 MB was no faster); and temp_store=MEMORY, which
+// with the WAL truncated back to 64 MB; a 4 MB page cache for the indexes
+// dedupe probes (8 MB cost 5-7 MB more peak RSS in a cold pass of 1,000
+// feeds for no measurable CPU, 16 and 64 MB were no faster); and temp_store=MEMORY, which
 // keeps the statement journals of multi-row inserts off disk (~7%).
 const writerPragmas = "&_pragma=auto_vacuum(INCREMENTAL)&_pragma=wal_autocheckpoint(16000)" +
-	"&_pragma=journal_size_limit(67108864)&_pragma=cache_size(-8192)&_pragma=temp_store(MEMORY)"
+	"&_pragma=journal_size_limit(67108864)&_pragma=cache_size(-4096)&_pragma=temp_store(MEMORY)"
 
 // DB is feedloom's store. It is safe for concurrent use.
 type DB struct {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // countingReader counts the bytes read through it (the wire size).
@@ -81,13 +82,46 @@ func wrapDecode(name string, err error) error {
 	return fmt.Errorf("decompress %s body: %w", name, err)
 }
 
-// readAtMost reads r to the end, failing once it has more than max bytes.
+// Bodies are read into pooled buffers: a busy pass reads hundreds of
+// documents a second, and growing a fresh slice for each (io.ReadAll
+// doubles its way up) was an eighth of everything a cold ingest allocated.
+// Response.Release hands a body back once it is parsed.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// maxPooled is the largest buffer kept for reuse; a rare huge document's
+// buffer is left to the collector rather than held.
+const maxPooled = 2 << 20
+
+// recycle returns b's array to the pool; b must not be used afterwards.
+func recycle(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooled {
+		return
+	}
+	b = b[:0]
+	bodyPool.Put(&b)
+}
+
+// readAtMost reads r to the end into a pooled buffer, failing once it has
+// more than max bytes.
 func readAtMost(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+	b := (*bodyPool.Get().(*[]byte))[:0]
+	lr := io.LimitedReader{R: r, N: max + 1}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			recycle(b)
+			return nil, err
+		}
 	}
 	if int64(len(b)) > max {
+		recycle(b)
 		return nil, &Error{Kind: KindTooLarge, Err: tooLarge(max)}
 	}
 	return b, nil
@@ -106,6 +140,7 @@ func maybeGunzip(b []byte, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, wrapDecode("gzip", err)
 	}
+	recycle(b)
 	return out, nil
 }
 

@@ -89,6 +89,14 @@ type Response struct {
 	Bytes        int64         // body bytes as received on the wire (compressed size)
 }
 
+// Release hands the body's buffer back for reuse by a later fetch. Call it
+// once the body is parsed, when nothing refers to its bytes any more; the
+// Body is nil afterwards. Not calling it is fine: the buffer is collected.
+func (r *Response) Release() {
+	recycle(r.Body)
+	r.Body = nil
+}
+
 // New returns a Fetcher with o's zero fields defaulted.
 func New(o Options) *Fetcher {
 	return newFetcher(o, isPrivate)

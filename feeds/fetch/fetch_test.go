@@ -322,3 +322,45 @@ func TestFetchFile(t *testing.T) {
 		}
 	})
 }
+
+// Bodies live in pooled buffers: a body read after another was released
+// must be exactly its own bytes, whatever size came before it (shorter,
+// longer than the first buffer, a gzip file served without encoding).
+func TestFetchReleaseReuse(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(bytes.Repeat([]byte("<gz/>"), 20_000))
+	_ = zw.Close()
+	bodies := map[string][]byte{
+		"/big":   bytes.Repeat([]byte("<b>0123456789</b>"), 10_000), // 170 KB: past the first buffer
+		"/small": []byte(feedBody),
+		"/gz":    gz.Bytes(),
+		"/empty": nil,
+		"/mid":   bytes.Repeat([]byte("m"), 40_000),
+	}
+	want := map[string][]byte{"/gz": bytes.Repeat([]byte("<gz/>"), 20_000)}
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(bodies[r.URL.Path])
+	})
+	f := fetch.New(fetch.Options{})
+	for round := range 3 {
+		for _, path := range []string{"/big", "/small", "/gz", "/empty", "/mid", "/small", "/big"} {
+			resp, err := f.Fetch(t.Context(), fetch.Request{URL: srv.URL + path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			exp, ok := want[path]
+			if !ok {
+				exp = bodies[path]
+			}
+			if !bytes.Equal(resp.Body, exp) {
+				t.Fatalf("round %d %s: body of %d bytes, want %d", round, path, len(resp.Body), len(exp))
+			}
+			resp.Release()
+			if resp.Body != nil {
+				t.Fatalf("Body after Release = %d bytes, want nil", len(resp.Body))
+			}
+			resp.Release() // twice is harmless
+		}
+	}
+}
