@@ -154,6 +154,7 @@ func (db *DB) runJob(tx *sql.Tx, j *writeJob) error {
 		if err := tx.StmtContext(ctx, db.st.bump).QueryRowContext(ctx, inc).Scan(&j.seq, &j.cg); err != nil {
 			return fmt.Errorf("bump generation: %w", err)
 		}
+		db.known.noteGeneration(j.seq)
 		return nil
 	}()
 	if j.err != nil {

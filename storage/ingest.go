@@ -33,6 +33,7 @@ type ingester struct {
 	now      int64
 	s        stmts  // tx-bound copies of DB.st
 	st       *stmts // DB.st itself, for its sized statements
+	known    *knownKeys
 	tags     tagResolver
 	generic  map[string]bool // TitleKeys this batch uses for more than one ItemKey
 	res      *feeds.IngestResult
@@ -108,6 +109,7 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 			tagsOf: make(map[int64]map[int64]bool), uses: make(map[int64]int64),
 			names: make(map[int64]string)}
 		in.bind(db.st)
+		in.known = &db.known
 		in.tags = tagResolver{ctx: ctx, cache: &db.tags, sel: in.s.tagID, ins: in.s.insTag}
 		if err := in.s.upsertState.QueryRowContext(ctx, stateArgs(st)...).Scan(&in.sourceID); err != nil {
 			return false, fmt.Errorf("save state: %w", err)
@@ -154,7 +156,7 @@ func (in *ingester) bind(s *stmts) {
 	b := func(st *sql.Stmt) *sql.Stmt { return in.tx.StmtContext(in.ctx, st) }
 	in.s = stmts{
 		titleReused: b(s.titleReused), insArticle: b(s.insArticle), updArticle: b(s.updArticle),
-		clearRelated: b(s.clearRelated), insCarriage: b(s.insCarriage), updCarriage: b(s.updCarriage),
+		clearRelated: b(s.clearRelated), updCarriage: b(s.updCarriage),
 		insArticleTag: b(s.insArticleTag), tagID: b(s.tagID), insTag: b(s.insTag),
 		upsertState: b(s.upsertState), articleTags: b(s.articleTags), setCategories: b(s.setCategories),
 		incUses: b(s.incUses), addArticles: b(s.addArticles),
@@ -203,16 +205,21 @@ func (in *ingester) titleCandidate(tk string) bool {
 // prefetch loads, for the whole batch, the carriages of its item keys, the
 // articles with its links and titles, and the tags of the articles found.
 func (in *ingester) prefetch(arts []feeds.Article) error {
+	if err := in.known.sync(in.ctx, in.tx); err != nil {
+		return err
+	}
+	// Only keys the store may hold are looked up (see knownKeys).
 	var keys, links, titles []any
-	seen := make(map[string]bool)
-	add := func(list *[]any, kind, v string) {
-		if v != "" && !seen[kind+v] {
-			seen[kind+v] = true
+	seen := make(map[[2]string]bool)
+	add := func(list *[]any, kind byte, source int64, v string) {
+		k := [2]string{string(rune(kind)), v}
+		if v != "" && !seen[k] && in.known.mayHave(kind, source, v) {
+			seen[k] = true
 			*list = append(*list, v)
 		}
 	}
 	for i := range arts {
-		add(&keys, "k", itemKey(&arts[i]))
+		add(&keys, keyItem, in.sourceID, itemKey(&arts[i]))
 	}
 	err := in.st.byKey.query(in.ctx, in.tx, []any{in.sourceID}, keys, func(rows *sql.Rows) error {
 		var k string
@@ -231,9 +238,9 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 		if _, ok := in.carried[itemKey(&arts[i])]; ok {
 			continue
 		}
-		add(&links, "l", arts[i].Link)
+		add(&links, keyLink, 0, arts[i].Link)
 		if in.titleCandidate(arts[i].TitleKey) {
-			add(&titles, "t", arts[i].TitleKey)
+			add(&titles, keyTitle, 0, arts[i].TitleKey)
 		}
 	}
 	// Each article's own link, and the links it learned (article_links).
@@ -345,6 +352,8 @@ func (in *ingester) article(a *feeds.Article) error {
 			return fmt.Errorf("insert article: %w", err)
 		}
 		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined, titleKey: a.TitleKey}
+		in.known.add(keyLink, 0, a.Link)
+		in.known.add(keyTitle, 0, a.TitleKey)
 		in.tagSet(id)
 		if _, dup := in.byLink[a.Link]; !dup && a.Link != "" {
 			in.byLink[a.Link] = id
@@ -367,6 +376,7 @@ func (in *ingester) article(a *feeds.Article) error {
 			}
 			info.hash = a.ContentHash
 			info.titleKey = a.TitleKey
+			in.known.add(keyTitle, 0, a.TitleKey)
 			in.articles[id] = info
 			textChanged = true
 		}
@@ -457,6 +467,7 @@ func (in *ingester) rememberTitle(id int64, titleKey string) error {
 		VALUES (?, ?, ?)`, titleKey, id, published); err != nil {
 		return fmt.Errorf("remember title of %d: %w", id, err)
 	}
+	in.known.add(keyTitle, 0, titleKey)
 	in.byTitle[titleKey] = append(in.byTitle[titleKey], titleHit{id, published})
 	return nil
 }
@@ -475,6 +486,7 @@ func (in *ingester) rememberLink(id int64, link string) error {
 	if _, err := in.tx.ExecContext(in.ctx, `INSERT OR IGNORE INTO article_links (link, article_id) VALUES (?, ?)`, link, id); err != nil {
 		return fmt.Errorf("remember link of %d: %w", id, err)
 	}
+	in.known.add(keyLink, 0, link)
 	in.byLink[link] = id
 	return nil
 }
@@ -730,6 +742,7 @@ func (in *ingester) queueCarriage(key string, article int64, creator bool, hash 
 		in.queued = make(map[string]int)
 	}
 	in.queued[key] = len(in.newCarr)
+	in.known.add(keyItem, in.sourceID, key)
 	in.newCarr = append(in.newCarr, in.sourceID, key, article, in.articles[article].published, in.now, creator, hash)
 }
 

@@ -348,3 +348,43 @@ func saveRelated(t testing.TB, db *storage.DB, lists map[int64][]feeds.RelatedPo
 		t.Fatalf("SaveRelated: %v", err)
 	}
 }
+
+// A process looks up only the keys it knows the store may hold (a filter
+// of every key it wrote or loaded). Keys another process (here another
+// DB on the same file) stored meanwhile must still be found: by link,
+// by title, and by item key.
+func TestIngestDedupeSeesOtherWriters(t *testing.T) {
+	ctx := context.Background()
+	db1, path := openDB(t)
+	// db1 loads its filter with this first ingest.
+	ingest(t, db1, "wire", t0, art("wire-1", "https://news.example/1", "Parliament passes the annual budget bill", t0, "h1"))
+
+	db2, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	ingest(t, db2, "paper", t0, art("paper-1", "https://news.example/2", "Storm closes every port along the coast", t0, "h2"),
+		art("paper-2", "https://paper.example/3", "Central bank holds interest rates steady again", t0, "h3"))
+	ingest(t, db2, "wire", t0, art("wire-2", "https://news.example/4", "Rail strike called off after late talks", t0, "h4"))
+
+	for _, c := range []struct {
+		source string
+		a      feeds.Article
+	}{
+		{"blog", art("blog-1", "https://news.example/2", "Ports shut as the storm arrives", t0, "h5")},                  // link
+		{"radio", art("radio-1", "https://radio.example/9", "Central Bank Holds Interest Rates Steady Again", t0, "h6")}, // title
+		{"wire", art("wire-2", "https://news.example/4", "Rail strike called off after late talks", t0, "h4")},          // item key
+	} {
+		if got := ingest(t, db1, c.source, t0, c.a); got.New != 0 || got.Duplicate != 1 {
+			t.Errorf("%s %s: New %d Duplicate %d, want the article db2 stored", c.source, c.a.ItemKey, got.New, got.Duplicate)
+		}
+	}
+	st, err := db1.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Articles != 4 {
+		t.Errorf("%d articles, want 4", st.Articles)
+	}
+}

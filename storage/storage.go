@@ -14,6 +14,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"path"
 	"runtime"
@@ -63,6 +64,7 @@ type DB struct {
 	sgen  atomic.Uint64 // every committed write (StateGeneration)
 	meta  metaSeen
 	wmu   sync.Mutex // one writeTx at a time, bookkeeping included
+	known knownKeys  // dedupe keys the store holds (approximately); under wmu
 	queue writeQueue // writeGrouped calls waiting for wmu
 	rconn int
 }
@@ -86,6 +88,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + escapePath(path) + "?" + basePragmas
 	db := &DB{path: path, dsn: dsn, rconn: max(4, runtime.GOMAXPROCS(0))}
 	db.tags.ids = make(map[string]int64)
+	db.known.seed = maphash.MakeSeed()
 	db.gen.Store(1)
 	db.sgen.Store(1)
 
@@ -265,6 +268,7 @@ func (db *DB) writeTxSeq(ctx context.Context, fn func(tx *sql.Tx) (content bool,
 		if err := tx.StmtContext(ctx, db.st.bump).QueryRowContext(ctx, inc).Scan(&g, &cg); err != nil {
 			return fmt.Errorf("bump generation: %w", err)
 		}
+		db.known.noteGeneration(g)
 		return nil
 	})
 	if err != nil {

@@ -136,7 +136,7 @@ func (r *tagResolver) id(name string) (int64, error) {
 // connection; tx.StmtContext then reuses them without re-preparing.
 type stmts struct {
 	titleReused, insArticle, updArticle, clearRelated *sql.Stmt
-	insCarriage, updCarriage, insArticleTag           *sql.Stmt
+	updCarriage, insArticleTag                        *sql.Stmt
 	tagID, insTag, upsertState, articleTags, bump     *sql.Stmt
 	setCategories, incUses, addArticles               *sql.Stmt
 	all                                               []*sql.Stmt
@@ -160,8 +160,6 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
 			author = ?, summary = ?, content = ? WHERE id = ?`},
 		{&s.clearRelated, `DELETE FROM related_lists WHERE article_id = ?`},
-		{&s.insCarriage, `INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&s.updCarriage, `UPDATE carriages SET content_hash = ? WHERE source_id = ? AND item_key = ?`},
 		{&s.insArticleTag, `INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)`},
 		{&s.tagID, `SELECT id FROM tags WHERE name = ?`},
