@@ -372,9 +372,9 @@ func TestIngestDedupeSeesOtherWriters(t *testing.T) {
 		source string
 		a      feeds.Article
 	}{
-		{"blog", art("blog-1", "https://news.example/2", "Ports shut as the storm arrives", t0, "h5")},                  // link
+		{"blog", art("blog-1", "https://news.example/2", "Ports shut as the storm arrives", t0, "h5")},                   // link
 		{"radio", art("radio-1", "https://radio.example/9", "Central Bank Holds Interest Rates Steady Again", t0, "h6")}, // title
-		{"wire", art("wire-2", "https://news.example/4", "Rail strike called off after late talks", t0, "h4")},          // item key
+		{"wire", art("wire-2", "https://news.example/4", "Rail strike called off after late talks", t0, "h4")},           // item key
 	} {
 		if got := ingest(t, db1, c.source, t0, c.a); got.New != 0 || got.Duplicate != 1 {
 			t.Errorf("%s %s: New %d Duplicate %d, want the article db2 stored", c.source, c.a.ItemKey, got.New, got.Duplicate)
