@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/feedloom/feedloom/feeds"
 )
@@ -199,7 +200,24 @@ func batchGeneric(arts []feeds.Article) map[string]bool {
 
 // titleCandidate reports whether a title may identify a story on its own.
 func (in *ingester) titleCandidate(tk string) bool {
-	return len(strings.Fields(tk)) >= minTitleWords && !in.generic[tk]
+	return hasWords(tk, minTitleWords) && !in.generic[tk]
+}
+
+// hasWords reports whether s has at least n words (as strings.Fields
+// splits them), without building them: it runs for every item.
+func hasWords(s string, n int) bool {
+	inWord := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			inWord = false
+		} else if !inWord {
+			inWord = true
+			if n--; n == 0 {
+				return true
+			}
+		}
+	}
+	return n <= 0
 }
 
 // prefetch loads, for the whole batch, the carriages of its item keys, the

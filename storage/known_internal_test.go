@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"hash/maphash"
+	"strings"
 	"testing"
 )
 
@@ -51,5 +52,16 @@ func TestKnownKeysFilter(t *testing.T) {
 	unloaded.add(keyItem, 1, "x") // ignored: nothing is trusted before a load
 	if !unloaded.mayHave(keyItem, 1, "never seen") {
 		t.Error("an unloaded filter ruled a key out")
+	}
+}
+
+func TestHasWords(t *testing.T) {
+	for _, s := range []string{"", " ", "one", "one two three", "one two three four", " a  b\tc\nd ", "a b c d e f",
+		"\u00a0x\u2003y z w", "x\u00a0y z w", "日本 語 の テスト", "a\u200bb c d"} {
+		for n := 0; n <= 6; n++ {
+			if got, want := hasWords(s, n), len(strings.Fields(s)) >= n; got != want {
+				t.Errorf("hasWords(%q, %d) = %v, want %v", s, n, got, want)
+			}
+		}
 	}
 }
