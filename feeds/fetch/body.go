@@ -33,13 +33,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // readBody reads a response body, decoding the Content-Encoding, and fails
 // with a "too_large" *Error as soon as more than max decoded bytes arrive:
 // a gzip bomb never allocates more than max. It also returns the number of
-// bytes read from r.
-func readBody(r io.Reader, encoding string, max int64) ([]byte, int64, error) {
+// bytes read from r. size is the body's length as announced (-1: unknown).
+func readBody(r io.Reader, encoding string, max, size int64) ([]byte, int64, error) {
 	cr := &countingReader{r: r}
 	var src io.Reader = cr
 	switch enc := strings.ToLower(strings.TrimSpace(encoding)); enc {
 	case "", "identity":
-		raw, err := readAtMost(src, max)
+		raw, err := readAtMost(src, max, size)
 		if err != nil {
 			return nil, cr.n, err
 		}
@@ -52,7 +52,7 @@ func readBody(r io.Reader, encoding string, max int64) ([]byte, int64, error) {
 		if err != nil {
 			return nil, cr.n, fmt.Errorf("decompress gzip body: %w", err)
 		}
-		body, err := readAtMost(zr, max)
+		body, err := readAtMost(zr, max, -1)
 		if err != nil {
 			return nil, cr.n, wrapDecode("gzip", err)
 		}
@@ -62,7 +62,7 @@ func readBody(r io.Reader, encoding string, max int64) ([]byte, int64, error) {
 		if err != nil {
 			return nil, cr.n, fmt.Errorf("decompress deflate body: %w", err)
 		}
-		body, err := readAtMost(zr, max)
+		body, err := readAtMost(zr, max, -1)
 		if err != nil {
 			return nil, cr.n, wrapDecode("deflate", err)
 		}
@@ -82,10 +82,13 @@ func wrapDecode(name string, err error) error {
 	return fmt.Errorf("decompress %s body: %w", name, err)
 }
 
-// Bodies are read into pooled buffers: a busy pass reads hundreds of
-// documents a second, and growing a fresh slice for each (io.ReadAll
-// doubles its way up) was an eighth of everything a cold ingest allocated.
-// Response.Release hands a body back once it is parsed.
+// Bodies are read into pooled buffers, or buffers of the announced size:
+// a busy pass reads hundreds of documents a second, and growing a fresh
+// slice for each (io.ReadAll doubles its way up) was an eighth of
+// everything a cold ingest allocated. Response.Release hands a body back
+// once it is parsed. (In a busy pass the collector runs every few dozen
+// milliseconds and empties the pool, so the announced size is what saves
+// most there; the pool serves a daemon's quieter hours.)
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
 
 // maxPooled is the largest buffer kept for reuse; a rare huge document's
@@ -102,9 +105,15 @@ func recycle(b []byte) {
 }
 
 // readAtMost reads r to the end into a pooled buffer, failing once it has
-// more than max bytes.
-func readAtMost(r io.Reader, max int64) ([]byte, error) {
+// more than max bytes. A size hint (the Content-Length; -1 when unknown)
+// that the pooled buffer cannot hold gets a buffer of its own, one byte
+// longer so that the read meeting the end does not grow it.
+func readAtMost(r io.Reader, max, size int64) ([]byte, error) {
 	b := (*bodyPool.Get().(*[]byte))[:0]
+	if size >= 0 && size < max && int64(cap(b)) <= size {
+		recycle(b)
+		b = make([]byte, 0, size+1)
+	}
 	lr := io.LimitedReader{R: r, N: max + 1}
 	for {
 		if len(b) == cap(b) {
@@ -136,7 +145,7 @@ func maybeGunzip(b []byte, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decompress gzip body: %w", err)
 	}
-	out, err := readAtMost(zr, max)
+	out, err := readAtMost(zr, max, -1)
 	if err != nil {
 		return nil, wrapDecode("gzip", err)
 	}
@@ -183,7 +192,7 @@ func (f *Fetcher) fetchFile(ctx context.Context, u *url.URL, r Request) (*Respon
 	if st.Size() > f.opts.MaxBody {
 		return nil, &Error{Kind: KindTooLarge, URL: r.URL, Err: tooLarge(f.opts.MaxBody)}
 	}
-	raw, err := readAtMost(fh, f.opts.MaxBody)
+	raw, err := readAtMost(fh, f.opts.MaxBody, st.Size())
 	if err == nil {
 		out.Bytes = int64(len(raw))
 		out.Body, err = maybeGunzip(raw, f.opts.MaxBody)

@@ -236,7 +236,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 	if resp.ContentLength > f.opts.MaxBody {
 		return nil, &Error{Kind: KindTooLarge, Status: resp.StatusCode, URL: final, Err: tooLarge(f.opts.MaxBody)}
 	}
-	body, n, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.opts.MaxBody)
+	body, n, err := readBody(resp.Body, resp.Header.Get("Content-Encoding"), f.opts.MaxBody, resp.ContentLength)
 	out.Bytes = n
 	if err != nil {
 		var fe *Error

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,12 +340,16 @@ func TestFetchReleaseReuse(t *testing.T) {
 		"/mid":   bytes.Repeat([]byte("m"), 40_000),
 	}
 	want := map[string][]byte{"/gz": bytes.Repeat([]byte("<gz/>"), 20_000)}
+	bodies["/big-length"] = bodies["/big"]
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big-length" { // announced: read into a buffer of that size
+			w.Header().Set("Content-Length", strconv.Itoa(len(bodies[r.URL.Path])))
+		}
 		_, _ = w.Write(bodies[r.URL.Path])
 	})
 	f := fetch.New(fetch.Options{})
 	for round := range 3 {
-		for _, path := range []string{"/big", "/small", "/gz", "/empty", "/mid", "/small", "/big"} {
+		for _, path := range []string{"/big", "/small", "/gz", "/empty", "/mid", "/small", "/big-length", "/big"} {
 			resp, err := f.Fetch(t.Context(), fetch.Request{URL: srv.URL + path})
 			if err != nil {
 				t.Fatal(err)
