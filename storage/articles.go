@@ -240,7 +240,7 @@ func (db *DB) SetTags(ctx context.Context, id int64, tags []string) error {
 			uses[tid]++
 			changed = true
 		}
-		if err := addUses(ctx, tx.StmtContext(ctx, db.st.incUses), uses); err != nil {
+		if err := addUses(ctx, tx, db.st.addUses, uses); err != nil {
 			return false, err
 		}
 		if changed {

@@ -130,7 +130,7 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 		if err := in.flushTags(); err != nil {
 			return false, err
 		}
-		if err := addUses(ctx, in.s.incUses, in.uses); err != nil {
+		if err := addUses(ctx, tx, in.st.addUses, in.uses); err != nil {
 			return false, err
 		}
 		if res.New > 0 {
@@ -160,7 +160,7 @@ func (in *ingester) bind(s *stmts) {
 		clearRelated: b(s.clearRelated), updCarriage: b(s.updCarriage),
 		insArticleTag: b(s.insArticleTag), tagID: b(s.tagID), insTag: b(s.insTag),
 		upsertState: b(s.upsertState), articleTags: b(s.articleTags), setCategories: b(s.setCategories),
-		incUses: b(s.incUses), addArticles: b(s.addArticles),
+		addArticles: b(s.addArticles),
 	}
 }
 

@@ -138,12 +138,12 @@ type stmts struct {
 	titleReused, insArticle, updArticle, clearRelated *sql.Stmt
 	updCarriage, insArticleTag                        *sql.Stmt
 	tagID, insTag, upsertState, articleTags, bump     *sql.Stmt
-	setCategories, incUses, addArticles               *sql.Stmt
+	setCategories, addArticles                        *sql.Stmt
 	all                                               []*sql.Stmt
 
 	// A batch's look-ups and multi-row inserts (see sized).
 	byKey, byLink, byPastLink, byTitle, byPastTitle, tagsOf *sized
-	insCarriages, insTags                                   *sized
+	insCarriages, insTags, addUses                          *sized
 	allSized                                                []*sized
 }
 
@@ -167,7 +167,6 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.upsertState, upsertStateSQL},
 		{&s.articleTags, `SELECT at.tag_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = ?`},
 		{&s.setCategories, `UPDATE articles SET categories = ? WHERE id = ?`},
-		{&s.incUses, `UPDATE tags SET uses = uses + ? WHERE id = ?`},
 		{&s.addArticles, `UPDATE meta SET articles = articles + ? WHERE id = 1`},
 		{&s.bump, `UPDATE meta SET generation = generation + 1, content_generation = content_generation + ?
 			WHERE id = 1 RETURNING generation, content_generation`},
@@ -199,6 +198,9 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 			WHERE at.article_id IN `)},
 		{&s.insCarriages, 1, rowsMax, valuesRows(`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)`, carriageCols)},
 		{&s.insTags, 1, rowsMax, valuesRows(`INSERT OR IGNORE INTO article_tags (article_id, tag_id)`, 2)},
+		{&s.addUses, 1, rowsMax, func(n int) string {
+			return `UPDATE tags SET uses = uses + v.column2 FROM (` + valuesRows(``, 2)(n) + `) AS v WHERE tags.id = v.column1`
+		}},
 	}
 	for _, p := range sizedList {
 		st, err := prepareSized(ctx, db, p.min, p.max, p.text)
@@ -235,14 +237,16 @@ func firstLine(s string) string {
 
 // addUses adds counts of new article_tags rows to the tags' use counts, one
 // statement per distinct tag (deletes decrement through a trigger).
-func addUses(ctx context.Context, inc *sql.Stmt, uses map[int64]int64) error {
+func addUses(ctx context.Context, tx *sql.Tx, st *sized, uses map[int64]int64) error {
+	rows := make([]any, 0, 2*len(uses))
 	for tid, n := range uses {
-		if n == 0 {
-			continue
+		if n != 0 {
+			rows = append(rows, tid, n)
 		}
-		if _, err := inc.ExecContext(ctx, n, tid); err != nil {
-			return fmt.Errorf("count uses of tag %d: %w", tid, err)
-		}
+	}
+	// A feed touches up to a few hundred tags: many rows a statement.
+	if err := st.exec(ctx, tx, rows, 2); err != nil {
+		return fmt.Errorf("count tag uses: %w", err)
 	}
 	return nil
 }
