@@ -18,7 +18,7 @@ func TakesDirect(raw, base string) bool {
 	if !strings.ContainsAny(raw, "<&") {
 		return false
 	}
-	_, ok := finish(strings.NewReader(raw), len(raw), &lazyBase{raw: base}, MaxHTMLBytes, true)
+	_, ok := finishDirect(raw, &lazyBase{raw: base}, MaxHTMLBytes)
 	return ok
 }
 

@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -54,7 +53,7 @@ func (n *Normalizer) sanitise(raw string, base *lazyBase, direct bool) string {
 	if direct {
 		// finish does the sanitiser's work itself, in the same pass
 		// (direct.go), and declines the rare input it cannot.
-		out, ok = finish(strings.NewReader(raw), len(raw), base, MaxHTMLBytes, true)
+		out, ok = finishDirect(raw, base, MaxHTMLBytes)
 	}
 	if !ok {
 		// The sanitiser writes into a buffer sized for its output and
@@ -65,7 +64,7 @@ func (n *Normalizer) sanitise(raw string, base *lazyBase, direct bool) string {
 		if err := n.policy.SanitizeReaderToWriter(strings.NewReader(raw), &buf); err != nil {
 			return "" // what Sanitize returns on error, not half a document
 		}
-		out, _ = finish(&buf, buf.Len(), base, MaxHTMLBytes, false)
+		out, _ = finish(html.NewTokenizer(&buf), buf.Len(), base, MaxHTMLBytes, false)
 	}
 	// Entities the tokenizer decoded can be characters XML forbids
 	// ("&#1;"): the output is cleaned again, as the raw input was.
@@ -155,8 +154,7 @@ func set(names ...string) uint64 {
 // It reads tags with TagName and TagAttr rather than Token, and builds each
 // start tag in one reused buffer: this pass runs on every article, and
 // Token's strings and attribute slices were most of its cost.
-func finish(r io.Reader, size int, base *lazyBase, max int, direct bool) (string, bool) {
-	z := html.NewTokenizer(r)
+func finish(z tokens, size int, base *lazyBase, max int, direct bool) (string, bool) {
 	var b strings.Builder
 	b.Grow(min(size+size/8, max))
 	open := make([]uint8, 0, maxDepth)
@@ -396,7 +394,7 @@ const (
 // without a usable href (the latter's text stays). With direct set it
 // first keeps only the attributes the sanitiser would have kept, as it
 // would have kept them (direct.go).
-func startTag(dst []byte, z *html.Tokenizer, id uint8, hasAttr bool, base *lazyBase, direct bool) ([]byte, tagFate) {
+func startTag(dst []byte, z tokens, id uint8, hasAttr bool, base *lazyBase, direct bool) ([]byte, tagFate) {
 	name := tagNames[id]
 	isA, isImg := id == idA, id == idImg
 	dst = append(dst, '<')
