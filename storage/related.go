@@ -28,29 +28,17 @@ func (db *DB) SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPo
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	// A content change (Generation) when any list was written.
+	rows := make([]any, 0, 2*len(ids))
+	var buf []byte
+	for _, id := range ids {
+		buf = encodeList(buf[:0], id, lists[id])
+		rows = append(rows, id, string(buf))
+	}
+	// A content change (Generation) when any list was written; many
+	// lists a statement (a cold pass writes tens of thousands).
 	err := db.writeTx(ctx, func(tx *sql.Tx) (wrote bool, err error) {
-		put, err := tx.PrepareContext(ctx, `INSERT INTO related_lists (article_id, list)
-			SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?1)
-			ON CONFLICT (article_id) DO UPDATE SET list = excluded.list WHERE list != excluded.list`)
-		if err != nil {
-			return false, err
-		}
-		defer func() { err = errors.Join(err, put.Close()) }()
-		var buf []byte
-		for _, id := range ids {
-			buf = encodeList(buf[:0], id, lists[id])
-			r, err := put.ExecContext(ctx, id, string(buf))
-			if err != nil {
-				return false, fmt.Errorf("article %d: %w", id, err)
-			}
-			n, err := r.RowsAffected()
-			if err != nil {
-				return false, fmt.Errorf("article %d: %w", id, err)
-			}
-			wrote = wrote || n > 0
-		}
-		return wrote, nil
+		n, err := db.st.putLists.execCount(ctx, tx, rows, 2)
+		return n > 0, err
 	})
 	if err != nil {
 		return fmt.Errorf("save related: %w", err)

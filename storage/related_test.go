@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -83,4 +84,46 @@ func TestRelated(t *testing.T) {
 			t.Errorf("shared = %v", m[ids[1]][0].Shared)
 		}
 	})
+}
+
+// SaveRelated writes many lists a statement: a batch crossing the size
+// classes, with lists of missing articles among them, stores exactly the
+// lists of the articles that exist, and a second save of the same lists
+// changes nothing (Generation stays).
+func TestSaveRelatedMany(t *testing.T) {
+	db, _ := openDB(t)
+	ctx := context.Background()
+	const n = 601 // 256 + 256 + 64 + 16 + 8 + 1
+	for f := range n / 50 {
+		if _, err := db.Ingest(ctx, fmt.Sprint("src-", f), feeds.SourceState{}, bulkFeed(f, 50, 64), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := int64(st.Articles)
+	lists := make(map[int64][]feeds.RelatedPost)
+	for id := int64(1); id <= n; id++ { // ids past stored are missing
+		lists[id] = []feeds.RelatedPost{{ArticleID: id%stored + 1, Score: 2}, {ArticleID: (id+1)%stored + 1, Score: 1}}
+	}
+	saveRelated(t, db, lists)
+	if st, err = db.Stats(ctx); err != nil || int64(st.RelatedLists) != stored {
+		t.Fatalf("%d lists stored (%v), want %d", st.RelatedLists, err, stored)
+	}
+	for _, id := range []int64{1, 256, 257, stored} {
+		posts, err := db.Related(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(posts) != 2 || posts[0].ArticleID != id%stored+1 || posts[1].ArticleID != (id+1)%stored+1 {
+			t.Errorf("Related(%d) = %+v", id, posts)
+		}
+	}
+	gen := db.Generation()
+	saveRelated(t, db, lists)
+	if db.Generation() != gen {
+		t.Errorf("saving the same lists again bumped Generation %d -> %d", gen, db.Generation())
+	}
 }

@@ -81,14 +81,27 @@ func (s *sized) query(ctx context.Context, tx *sql.Tx, fixed, list []any, fn fun
 // exec runs the multi-row statement over rows (cols values a row) in parts
 // whose sizes are classes.
 func (s *sized) exec(ctx context.Context, tx *sql.Tx, rows []any, cols int) error {
+	_, err := s.execCount(ctx, tx, rows, cols)
+	return err
+}
+
+// execCount is exec, returning the number of rows the statements changed.
+func (s *sized) execCount(ctx context.Context, tx *sql.Tx, rows []any, cols int) (int64, error) {
+	var changed int64
 	for len(rows) > 0 {
 		st, size := s.within(len(rows) / cols)
-		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, rows[:size*cols]...); err != nil {
-			return err
+		r, err := tx.StmtContext(ctx, st).ExecContext(ctx, rows[:size*cols]...)
+		if err != nil {
+			return changed, err
 		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return changed, err
+		}
+		changed += n
 		rows = rows[size*cols:]
 	}
-	return nil
+	return changed, nil
 }
 
 // eachOf returns a function that calls fn for each of rows and closes them.

@@ -143,7 +143,7 @@ type stmts struct {
 
 	// A batch's look-ups and multi-row inserts (see sized).
 	byKey, byLink, byPastLink, byTitle, byPastTitle, tagsOf *sized
-	insCarriages, insTags, addUses                          *sized
+	insCarriages, insTags, addUses, putLists                *sized
 	allSized                                                []*sized
 }
 
@@ -198,6 +198,13 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 			WHERE at.article_id IN `)},
 		{&s.insCarriages, 1, rowsMax, valuesRows(`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)`, carriageCols)},
 		{&s.insTags, 1, rowsMax, valuesRows(`INSERT OR IGNORE INTO article_tags (article_id, tag_id)`, 2)},
+		// Lists of articles deleted meanwhile (retention) are skipped; an
+		// unchanged list is not rewritten (and not counted as changed).
+		{&s.putLists, 1, rowsMax, func(n int) string {
+			return `INSERT INTO related_lists (article_id, list) SELECT v.column1, v.column2 FROM (` + valuesRows(``, 2)(n) +
+				`) AS v WHERE EXISTS (SELECT 1 FROM articles WHERE id = v.column1)
+				ON CONFLICT (article_id) DO UPDATE SET list = excluded.list WHERE list != excluded.list`
+		}},
 		{&s.addUses, 1, rowsMax, func(n int) string {
 			return `UPDATE tags SET uses = uses + v.column2 FROM (` + valuesRows(``, 2)(n) + `) AS v WHERE tags.id = v.column1`
 		}},
