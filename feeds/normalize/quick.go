@@ -21,12 +21,12 @@ type tokens interface {
 // quoted attributes, text with entities) as x/net/html's Tokenizer does,
 // token for token, several times faster: it finds the next '<' with
 // IndexByte instead of reading byte by byte through an io.Reader, and
-// allocates only to decode entities. On anything else, a comment, a
-// doctype, an unquoted attribute value, a '<' that starts no tag, a raw
-// text element (script, style, textarea, title …), a carriage return, a
-// NUL, an unfinished tag, a named entity in an attribute other than the
-// five XML ones, it stops before returning that token and sets declined:
-// the caller then starts again with x/net/html. What it returns up to
+// allocates only to decode entities. On anything else, a doctype, an
+// unquoted attribute value, a '<' that starts no tag, a raw text element
+// (script, style, textarea, title …), a NUL, an unfinished tag or comment,
+// an attribute value whose entities x/net/html would decode otherwise
+// than UnescapeString does, it stops before returning that token and sets
+// declined: the caller then starts again with x/net/html. What it returns up to
 // there is what x/net/html returns (tested token for token in
 // quick_test.go, and through the direct path against the sanitiser).
 type quickTokens struct {
@@ -61,7 +61,7 @@ func (z *quickTokens) decline() html.TokenType {
 	return z.tt
 }
 
-func isTagSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\f' }
+func isTagSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
@@ -85,16 +85,19 @@ func (z *quickTokens) Next() html.TokenType {
 		}
 		text := rest[:end]
 		// x/net/html would go on with the text after a '<' that starts
-		// no tag; and it changes CR, which cleanText lets through.
-		if end < len(rest) && !startsTag(rest[end:]) || hasByte(text, '\r') || hasByte(text, 0) {
+		// no tag.
+		if end < len(rest) && !startsToken(rest[end:]) || hasByte(text, 0) {
 			return z.decline()
 		}
 		z.pos += end
 		z.text, z.tt = text, html.TextToken
 		return z.tt
 	}
-	if !startsTag(rest) {
+	if !startsToken(rest) {
 		return z.decline()
+	}
+	if rest[1] == '!' {
+		return z.comment(rest)
 	}
 	if rest[1] == '/' {
 		return z.endTag(rest)
@@ -102,13 +105,42 @@ func (z *quickTokens) Next() html.TokenType {
 	return z.startTag(rest)
 }
 
-// startsTag reports whether s (at a '<') starts a tag this tokenizer reads:
-// "<x" or "</x" with x an ASCII letter.
-func startsTag(s []byte) bool {
-	if len(s) >= 2 && isASCIILetter(s[1]) {
+// startsToken reports whether s (at a '<') starts a token this tokenizer
+// reads: "<x" or "</x" with x an ASCII letter, or a comment.
+func startsToken(s []byte) bool {
+	switch {
+	case len(s) >= 2 && isASCIILetter(s[1]):
+		return true
+	case len(s) >= 3 && s[1] == '/' && isASCIILetter(s[2]):
 		return true
 	}
-	return len(s) >= 3 && s[1] == '/' && isASCIILetter(s[2])
+	return bytes.HasPrefix(s, []byte("<!--"))
+}
+
+// comment reads "<!--" to its end as x/net/html does: at the first "-->"
+// or "--!>", or at once when the comment opens with ">" or "->".
+func (z *quickTokens) comment(rest []byte) html.TokenType {
+	c := rest[4:]
+	end := -1
+	switch {
+	case bytes.HasPrefix(c, []byte(">")):
+		end = 1
+	case bytes.HasPrefix(c, []byte("->")):
+		end = 2
+	default:
+		if i := bytes.Index(c, []byte("-->")); i >= 0 {
+			end = i + 3
+		}
+		if i := bytes.Index(c, []byte("--!>")); i >= 0 && (end < 0 || i+4 < end) {
+			end = i + 4
+		}
+	}
+	if end < 0 {
+		return z.decline() // unclosed: x/net/html ends it at the end of input
+	}
+	z.pos += 4 + end
+	z.tt = html.CommentToken
+	return z.tt
 }
 
 // tagName reads a tag name from s[i:]: ASCII letters and digits, ended by
@@ -201,7 +233,7 @@ func (z *quickTokens) startTag(rest []byte) html.TokenType {
 			}
 			val = rest[i+1 : i+1+end]
 			i += end + 2
-			if hasByte(val, '\r') || hasByte(val, 0) || !plainEntities(val) {
+			if hasByte(val, 0) || !plainEntities(val) {
 				return z.decline()
 			}
 			if i < len(rest) && !isTagSpace(rest[i]) && rest[i] != '>' && rest[i] != '/' {
@@ -231,7 +263,7 @@ func (z *quickTokens) Text() []byte {
 	if z.tt != html.TextToken || z.text == nil {
 		return nil
 	}
-	s := z.text
+	s := crlf(z.text)
 	z.text = nil
 	if hasByte(s, '&') {
 		return []byte(html.UnescapeString(string(s)))
@@ -254,7 +286,7 @@ func (z *quickTokens) TagAttr() (key, val []byte, moreAttr bool) {
 	}
 	a := z.attrs[z.next]
 	z.next++
-	val = a[1]
+	val = crlf(a[1])
 	if hasByte(val, '&') {
 		// plainEntities held: text and attribute decoding agree.
 		val = []byte(html.UnescapeString(string(val)))
@@ -295,6 +327,27 @@ func plainEntities(v []byte) bool {
 		i = j - 1
 	}
 	return true
+}
+
+// crlf turns "\r\n" and a lone "\r" into "\n", in place, as x/net/html
+// does to text and attribute values.
+func crlf(b []byte) []byte {
+	i := bytes.IndexByte(b, '\r')
+	if i < 0 {
+		return b
+	}
+	out := b[:i]
+	for ; i < len(b); i++ {
+		switch {
+		case b[i] != '\r':
+			out = append(out, b[i])
+		case i+1 < len(b) && b[i+1] == '\n':
+			// the '\n' comes next
+		default:
+			out = append(out, '\n')
+		}
+	}
+	return out
 }
 
 func lowerASCII(b []byte) {

@@ -22,6 +22,9 @@ var quickCases = []string{
 	`<custom-el>x</custom-el>`, `<o:p>x</o:p>`, `<a data.x="1">`, `<a =x>`, `<a x=y>`, `<a x= "y">`,
 	`<script>x</script>`, `<title>x</title>`, `<textarea>x</textarea>`, `<p`, `<p title="x`, `<p title`, `a<`, `x</`,
 	`<a b c="d" e>`, `<a b/>`, `<a b />`, `<p>` + strings.Repeat("x", 5000) + `</p>`,
+	`a<!-- c -->b`, `<!-->x`, `<!--->x`, `<!---->x`, `<!-- a --!> b -->c`, `<!-- a --!- -> b -->c`, `<!-- a ---> b`,
+	`<!-- unclosed`, `<!--`, `<!-x-->y`, `<!doctype html>x`, `<?xml x?>y`, "a\r\nb\rc\r", "<p\r\ntitle=\"a\r\nb\rc\">x</p>",
+	"<a\rhref=\"/x\"\r>y</a\r>", "<a title=\"&amp\r=\">x</a>",
 }
 
 // TestQuickTokensMatchXNetHTML holds quickTokens to x/net/html's Tokenizer,
