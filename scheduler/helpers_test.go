@@ -21,6 +21,7 @@ import (
 	"github.com/feedloom/feedloom/feeds/tag"
 	"github.com/feedloom/feedloom/scheduler"
 	"github.com/feedloom/feedloom/storage"
+	"github.com/feedloom/feedloom/storage/storagetest"
 )
 
 // base is the tests' "now": items are published relative to it.
@@ -171,11 +172,13 @@ type envOption func(*scheduler.Options, *scheduler.Settings, *fetch.Options)
 func newEnv(t *testing.T, sources []feeds.Source, mods ...envOption) *env {
 	t.Helper()
 	ctx := t.Context()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "feedloom.db"))
+	path := filepath.Join(t.TempDir(), "feedloom.db")
+	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open storage: %v", err)
 	}
 	t.Cleanup(func() {
+		storagetest.CheckForeignKeys(t, path)
 		if err := db.Close(); err != nil {
 			t.Errorf("close storage: %v", err)
 		}

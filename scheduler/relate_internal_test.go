@@ -11,17 +11,22 @@ import (
 	"github.com/feedloom/feedloom/feeds/fetch"
 	"github.com/feedloom/feedloom/feeds/related"
 	"github.com/feedloom/feedloom/storage"
+	"github.com/feedloom/feedloom/storage/storagetest"
 )
 
 // relateScheduler is a Scheduler with a related index over a fresh store,
 // its index built, for calling relate directly.
 func relateScheduler(t *testing.T, now func() time.Time) (*Scheduler, *storage.DB) {
 	t.Helper()
-	db, err := storage.Open(t.Context(), filepath.Join(t.TempDir(), "f.db"))
+	path := filepath.Join(t.TempDir(), "f.db")
+	db, err := storage.Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		storagetest.CheckForeignKeys(t, path)
+		db.Close()
+	})
 	sc, err := New(Options{Store: db, Fetcher: fetch.New(fetch.Options{}), Now: now,
 		Related: related.New(related.Options{Limit: 5, Window: 30 * 24 * time.Hour})}, Settings{})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/storage"
+	"github.com/feedloom/feedloom/storage/storagetest"
 )
 
 // t0 is a fixed clock for tests.
@@ -23,6 +24,7 @@ func openDB(t testing.TB) (*storage.DB, string) {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() {
+		storagetest.CheckForeignKeys(t, path)
 		if err := db.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}

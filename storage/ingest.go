@@ -614,11 +614,15 @@ func (in *ingester) merge(keep, loser int64) error {
 			UNION SELECT link, ?1 FROM articles WHERE id = ?2 AND link != ''`},
 		{"aliases", `UPDATE article_aliases SET article_id = ?1 WHERE article_id = ?2`},
 		{"alias", `INSERT OR REPLACE INTO article_aliases (old_id, article_id) VALUES (?2, ?1)`},
-		{"delete", `DELETE FROM articles WHERE id = ?2`},
 	} {
 		if _, err := in.tx.ExecContext(in.ctx, q.sql, keep, loser, kept.published); err != nil {
 			return fmt.Errorf("merge %d into %d: %s: %w", loser, keep, q.what, err)
 		}
+	}
+	// The loser's tags (counted down by their trigger), titles, links and
+	// list go with its row.
+	if _, err := deleteArticles(in.ctx, in.tx, []int64{loser}); err != nil {
+		return fmt.Errorf("merge %d into %d: %w", loser, keep, err)
 	}
 	if err := in.mergeCategories(keep, splitCategories(in.articles[loser].cats)); err != nil {
 		return err

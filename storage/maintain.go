@@ -32,8 +32,8 @@ const vacuumStep = 2048
 //     source still keeps stays.
 //
 // Deletion runs in batches of batch ids (0: 500; at most 5000), each its own short
-// transaction, and cascades to carriages, tags and the deleted articles'
-// related lists; an entry in another list that points at a deleted article
+// transaction, and takes with it the deleted articles' carriages, tags,
+// titles, links, aliases and related lists (deleteArticles); an entry in another list that points at a deleted article
 // is skipped when read, and the scheduler rewrites such lists (Retain). Afterwards free pages are given back with incremental_vacuum.
 // Candidates are chosen from one snapshot; an article that a source picks
 // up again between the choice and its batch is still deleted.
@@ -71,21 +71,10 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int,
 		victims = victims[n:]
 		err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
 			var got []int64
-			err := chunks(part, func(p []int64) (err error) {
-				rows, err := tx.QueryContext(ctx, `DELETE FROM articles WHERE id IN (`+placeholders(len(p))+`) RETURNING id`,
-					int64Args(p)...)
-				if err != nil {
-					return err
-				}
-				defer closeRows(rows, &err)
-				for rows.Next() {
-					var id int64
-					if err := rows.Scan(&id); err != nil {
-						return err
-					}
-					got = append(got, id)
-				}
-				return nil
+			err := chunks(part, func(p []int64) error {
+				ids, err := deleteArticles(ctx, tx, p)
+				got = append(got, ids...)
+				return err
 			})
 			if err != nil {
 				return false, fmt.Errorf("delete: %w", err)
@@ -277,4 +266,38 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
+}
+
+// articleDependents are the tables whose rows refer to an article by their
+// article_id column (ON DELETE CASCADE in the schema, which the writer does
+// not enforce: see writerPragmas). TestArticleDependents holds the list to
+// the schema.
+var articleDependents = []string{"carriages", "article_tags", "article_titles", "article_links",
+	"article_aliases", "related_lists"}
+
+// deleteArticles deletes the articles ids (at most chunkSize of them) with
+// every row that refers to them, as ON DELETE CASCADE would; article_tags'
+// delete trigger counts the tags' uses down. It returns the ids that
+// existed.
+func deleteArticles(ctx context.Context, tx *sql.Tx, ids []int64) (deleted []int64, err error) {
+	in := placeholders(len(ids))
+	args := int64Args(ids)
+	for _, table := range articleDependents {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE article_id IN (`+in+`)`, args...); err != nil {
+			return nil, fmt.Errorf("delete from %s: %w", table, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `DELETE FROM articles WHERE id IN (`+in+`) RETURNING id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("delete articles: %w", err)
+	}
+	defer closeRows(rows, &err)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		deleted = append(deleted, id)
+	}
+	return deleted, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedloom/feedloom/storage/storagetest"
 	_ "modernc.org/sqlite"
 )
 
@@ -121,6 +122,7 @@ func checkCrashDB(t *testing.T, path string, prev map[string]bool, when string) 
 	if err := db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
 		t.Fatalf("%s: integrity_check = %q, %v", when, integrity, err)
 	}
+	storagetest.CheckForeignKeys(t, path)
 	now := map[string]bool{}
 	rows, err := db.Query(`SELECT s.name, c.item_key FROM carriages c JOIN sources s ON s.id = c.source_id`)
 	if err != nil {

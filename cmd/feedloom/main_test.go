@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedloom/feedloom/storage/storagetest"
 	_ "modernc.org/sqlite"
 )
 
@@ -364,6 +365,7 @@ func integrity(t *testing.T, path string) {
 	if res != "ok" {
 		t.Fatalf("integrity_check of %s: %s", path, res)
 	}
+	storagetest.CheckForeignKeys(t, path)
 }
 
 func get(t *testing.T, url string) (int, string) {

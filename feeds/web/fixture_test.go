@@ -16,6 +16,7 @@ import (
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/feeds/web"
 	"github.com/feedloom/feedloom/storage"
+	"github.com/feedloom/feedloom/storage/storagetest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -122,13 +123,17 @@ func baseArticles() []feeds.Article {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "feedloom.db"))
+	path := filepath.Join(t.TempDir(), "feedloom.db")
+	db, err := storage.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	f := &fixture{t: t, db: db, store: &countingStore{Store: db}, reg: prometheus.NewRegistry(),
 		settings: testSettings(), ids: map[string]int64{}}
-	t.Cleanup(func() { _ = db.Close() }) // a test may have closed it already
+	t.Cleanup(func() {
+		storagetest.CheckForeignKeys(t, path)
+		_ = db.Close() // a test may have closed it already
+	})
 	if err := db.SyncSources(ctx, f.settings.Sources); err != nil {
 		t.Fatalf("sync sources: %v", err)
 	}
