@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"slices"
@@ -205,6 +206,18 @@ const (
 // finish then resolves and checks that (resolveURL); when the sanitiser
 // wrote back the value as it was, the URL already parsed is that one.
 func directURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
+	if plainAbsURL(val) {
+		// What parsedURL returns for it, without parsing (most links and
+		// image sources in feeds are such URLs; TestPlainAbsURL and
+		// FuzzPlainAbsURL hold the two to the same result).
+		return string(val), urlKept
+	}
+	return parsedURL(val, base, img)
+}
+
+// parsedURL is directURL of any value: parsed, checked, re-serialised and
+// resolved.
+func parsedURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
 	v := strings.TrimSpace(string(val))
 	if strings.ContainsAny(v, " \t\n") {
 		if strings.HasPrefix(v, "data:") {
@@ -237,4 +250,54 @@ func directURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
 		return "", urlRefused
 	}
 	return out, urlKept
+}
+
+// plainAbsURL reports whether v is an absolute http or https URL that
+// url.Parse reads and URL.String writes back byte for byte, and that
+// resolveParsed keeps as it is: a lower-case scheme; a host of ASCII
+// letters, digits, dots and hyphens with an optional port of digits; and a
+// path, query and fragment of characters that neither unescaping nor
+// escaping changes (no '%', no white space), with no empty fragment (which
+// String drops).
+func plainAbsURL(v []byte) bool {
+	var rest []byte
+	switch {
+	case bytes.HasPrefix(v, []byte("https://")):
+		rest = v[len("https://"):]
+	case bytes.HasPrefix(v, []byte("http://")):
+		rest = v[len("http://"):]
+	default:
+		return false
+	}
+	i := 0
+	for i < len(rest) && (isNameByte(rest[i]) || rest[i] == '.' || rest[i] == '-') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	if i < len(rest) && rest[i] == ':' {
+		i++
+		port := i
+		for i < len(rest) && '0' <= rest[i] && rest[i] <= '9' {
+			i++
+		}
+		if i == port {
+			return false
+		}
+	}
+	if i < len(rest) && rest[i] != '/' && rest[i] != '?' && rest[i] != '#' {
+		return false
+	}
+	fragment := false
+	for ; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case isNameByte(c), strings.IndexByte("-._~/?$&+,;=:@", c) >= 0:
+		case c == '#' && !fragment && i+1 < len(rest):
+			fragment = true
+		default:
+			return false
+		}
+	}
+	return true
 }
