@@ -24,8 +24,9 @@ const (
 
 // runSource is the one per-source code path, shared by cron ticks, on_start
 // and RunOnce. It never panics: a panic anywhere below becomes the source's
-// error.
-func (sc *Scheduler) runSource(ctx context.Context, name string, force bool) (res Result) {
+// error. known is the source's stored state when the caller has just read
+// it (RunOnce); nil reads it from the store.
+func (sc *Scheduler) runSource(ctx context.Context, name string, force bool, known *feeds.SourceState) (res Result) {
 	res.Source = name
 	set := sc.settings()
 	src, ok := set.byName[name]
@@ -45,8 +46,14 @@ func (sc *Scheduler) runSource(ctx context.Context, name string, force bool) (re
 		}
 	}()
 
-	st, err := sc.store.SourceState(ctx, name)
-	if errors.Is(err, feeds.ErrNotFound) {
+	var st feeds.SourceState
+	var err error
+	if known != nil {
+		st = *known
+	} else {
+		st, err = sc.store.SourceState(ctx, name)
+	}
+	if errors.Is(err, feeds.ErrNotFound) || (err == nil && st.Name == "") {
 		st, err = feeds.SourceState{Name: name, URL: src.URL}, nil
 	}
 	if err != nil {

@@ -113,7 +113,7 @@ func (sc *Scheduler) spawn(fn func()) {
 // tick is one scheduled run of a source: skipped quietly when it is not
 // due or still running from the previous tick.
 func (sc *Scheduler) tick(ctx context.Context, name string) {
-	res := sc.runSource(ctx, name, false)
+	res := sc.runSource(ctx, name, false, nil)
 	if res.Skipped {
 		sc.log.Debug("fetch skipped", "source", name, "reason", res.Reason, "until", res.Until)
 	}

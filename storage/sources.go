@@ -106,7 +106,7 @@ func scanState(sc interface{ Scan(...any) error }) (feeds.SourceState, error) {
 // SourceState returns one source's stored fetch state (with ArticleCount),
 // or feeds.ErrNotFound.
 func (db *DB) SourceState(ctx context.Context, name string) (feeds.SourceState, error) {
-	st, err := scanState(db.c.QueryRowContext(ctx, `SELECT `+stateCols+` FROM sources s WHERE s.name = ?`, name))
+	st, err := scanState(db.state.QueryRowContext(ctx, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return feeds.SourceState{}, fmt.Errorf("source %q: %w", name, feeds.ErrNotFound)
 	}
@@ -143,7 +143,7 @@ func (db *DB) SaveFetchState(ctx context.Context, st feeds.SourceState) error {
 	if st.Name == "" {
 		return errors.New("save fetch state: source without a name")
 	}
-	err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
+	_, err := db.writeGrouped(ctx, func(ctx context.Context, tx *sql.Tx) (bool, error) {
 		var id int64
 		return false, tx.StmtContext(ctx, db.st.upsertState).QueryRowContext(ctx, stateArgs(st)...).Scan(&id)
 	})

@@ -70,7 +70,8 @@ type DB struct {
 	// the scheduler's state and index reads), so neither waits behind
 	// page renders when readers poll hard.
 	c     *sql.DB
-	st    *stmts // prepared on w, reused by every write transaction
+	state *sql.Stmt // SourceState's query, prepared on c: every fetch reads it
+	st    *stmts    // prepared on w, reused by every write transaction
 	tags  tagCache
 	gen   atomic.Uint64 // content generation (Generation)
 	sgen  atomic.Uint64 // every committed write (StateGeneration)
@@ -143,6 +144,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	c.SetMaxIdleConns(2)
 	c.SetConnMaxIdleTime(5 * time.Minute)
 	db.c = c
+	if db.state, err = c.PrepareContext(ctx, `SELECT `+stateCols+` FROM sources s WHERE s.name = ?`); err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), db.Close())
+	}
 	if err := r.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), db.Close())
 	}
@@ -162,6 +166,9 @@ func (db *DB) Close() error {
 	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
+	}
+	if db.state != nil {
+		errs = append(errs, db.state.Close())
 	}
 	if db.c != nil {
 		errs = append(errs, db.c.Close())
