@@ -288,8 +288,8 @@ func raceEnabled() bool {
 
 // slowClients opens connections that send part of a request's headers and
 // then stall, or trickle a byte every 200 ms: the server's read-header
-// timeout must close each of them, about that long after it was opened,
-// without an answer. It returns the problems.
+// timeout must close each of them, not sooner and not 5 s later, without
+// an answer. It returns the problems.
 func slowClients(base string) []string {
 	timeout := web.NewServer("", nil).ReadHeaderTimeout
 	addr := strings.TrimPrefix(base, "http://")
@@ -301,13 +301,17 @@ func slowClients(base string) []string {
 	var wg sync.WaitGroup
 	for _, c := range cases {
 		wg.Go(func() {
+			// Timed from before the dial: the server's timer cannot start
+			// sooner, however late this goroutine runs after the dial on
+			// a loaded machine (timed after it, a close once came 4.4 s
+			// into a 5 s timeout).
+			opened := time.Now()
 			conn, err := net.Dial("tcp", addr)
 			if err != nil {
 				problems <- fmt.Sprintf("slow client (%s): dial: %v", c.name, err)
 				return
 			}
 			defer func() { _ = conn.Close() }()
-			opened := time.Now()
 			_ = conn.SetDeadline(opened.Add(timeout + 5*time.Second))
 			if _, err := io.WriteString(conn, "GET /feeds/all.atom HTTP/1.1\r\nHost: x\r\nX-Slow: "); err != nil {
 				problems <- fmt.Sprintf("slow client (%s): write: %v", c.name, err)
@@ -339,7 +343,7 @@ func slowClients(base string) []string {
 				problems <- fmt.Sprintf("slow client (%s): still open after %v (read-header timeout %v)", c.name, took.Round(time.Millisecond), timeout)
 			case len(got) > 0 && strings.HasPrefix(string(got), "HTTP/1.1 5"):
 				problems <- fmt.Sprintf("slow client (%s): answered %q", c.name, strings.SplitN(string(got), "\r\n", 2)[0])
-			case took < timeout-500*time.Millisecond || took > timeout+2*time.Second:
+			case took < timeout-100*time.Millisecond: // later than the timeout is the case above
 				problems <- fmt.Sprintf("slow client (%s): closed after %v, want about %v", c.name, took.Round(time.Millisecond), timeout)
 			}
 		})
