@@ -138,7 +138,8 @@ func (db *DB) SourceStates(ctx context.Context) (_ []feeds.SourceState, err erro
 // SaveFetchState stores a source's fetch state after an attempt that stored
 // no articles (a 304, a failure). URL and ConfigHash are left as SyncSources
 // set them; a source the config never named is created. It bumps
-// StateGeneration only, not Generation.
+// StateGeneration only, not Generation. It may share a transaction with
+// other writes queued for the writer at the same time (writeGrouped).
 func (db *DB) SaveFetchState(ctx context.Context, st feeds.SourceState) error {
 	if st.Name == "" {
 		return errors.New("save fetch state: source without a name")
