@@ -7,6 +7,7 @@ package feeds
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -57,11 +58,12 @@ type TagRule struct {
 
 // Feed is one fetched document as parsed, before normalisation.
 type Feed struct {
-	Title  string
-	Link   string        // the site's home page, absolute when known
-	Format string        // "rss 2.0", "atom 1.0", "json 1.1", ...
-	TTL    time.Duration // RSS <ttl>, 0 when absent
-	Items  []Item
+	Title    string
+	Link     string        // the site's home page, absolute when known
+	Format   string        // "rss 2.0", "atom 1.0", "json 1.1", ...
+	Language string        // the feed's declared language (RSS language, xml:lang, JSON language), "" when none
+	TTL      time.Duration // RSS <ttl>, 0 when absent
+	Items    []Item
 }
 
 // Item is one entry of a parsed feed, as the feed said it. Links are
@@ -96,7 +98,34 @@ type Article struct {
 	ContentHash string   // hash of what readers see; a change makes the stored row update
 	Tags        []string // normalised, sorted
 	Categories  []string // the feed's own categories as received, kept so `feedloom retag` can re-derive Tags
+	Terms       []string // key terms found in the text (tags.auto), best first; kept apart from Tags
 	Sources     []string // names of every source that carried it, first carrier first
+}
+
+// Term is one automatic key term of an article (tags.auto). Label is what
+// people see, spelt as a tag ("islamic-state"); Key is what related posts
+// compare: the label stemmed in the article's language, with the spellings
+// outlets use for one name folded ("isil" and "daesh" are "islam-state").
+type Term struct {
+	Label string
+	Key   string
+}
+
+// Encode is the term as Article.Terms holds it: the label, then a tab and
+// the key when they differ.
+func (t Term) Encode() string {
+	if t.Key == t.Label || t.Key == "" {
+		return t.Label
+	}
+	return t.Label + "\t" + t.Key
+}
+
+// DecodeTerm is Encode's inverse.
+func DecodeTerm(s string) Term {
+	if label, key, ok := strings.Cut(s, "\t"); ok {
+		return Term{Label: label, Key: key}
+	}
+	return Term{Label: s, Key: s}
 }
 
 // IngestResult counts what one fetched feed did to the store.
@@ -121,6 +150,7 @@ type IndexEntry struct {
 	Published time.Time
 	TitleKey  string
 	Tags      []string // sorted
+	Terms     []string // key terms, best first (tags.auto)
 }
 
 // SourceState is a source's fetch state as stored between runs.

@@ -12,6 +12,7 @@ import (
 	"github.com/feedloom/feedloom/feeds/fetch"
 	"github.com/feedloom/feedloom/feeds/normalize"
 	"github.com/feedloom/feedloom/feeds/parse"
+	"github.com/feedloom/feedloom/feeds/tag"
 )
 
 // Skip reasons reported in Result.Reason.
@@ -196,14 +197,19 @@ func (sc *Scheduler) parseItems(set *settings, src feeds.Source, body []byte, co
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	arts, tooOld := sc.articles(set, src, feed.Items, now)
+	arts, tooOld := sc.articles(set, src, feed, now)
 	return feed, arts, tooOld, nil
 }
 
 // articles normalises and tags a fetched document's items, leaving out (and
 // counting) those older than retention.max_age.
-func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Item, now time.Time) (arts []feeds.Article, tooOld int) {
+func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed, now time.Time) (arts []feeds.Article, tooOld int) {
+	items := feed.Items
 	keys := normalize.ItemKeys(items)
+	var rarity tag.Rarity
+	if sc.index != nil {
+		rarity = sc.index.Rarity
+	}
 	arts = make([]feeds.Article, 0, len(items))
 	// Items older than retention.max_age are not stored: retention would
 	// delete them within the hour, and the next 200 would store them again.
@@ -221,6 +227,8 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 			a.ItemKey = keys[i]
 		}
 		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
+		a.Terms = set.Tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content,
+			Language: feed.Language}, rarity)
 		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
 		arts = append(arts, a)
 	}

@@ -35,8 +35,9 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	}
 	began := time.Now()
 	n := 0
-	err := sc.store.EachArticleTags(ctx, func(id int64, published time.Time, titleKey string, tags []string) error {
-		sc.index.Put(id, published, titleKey, tags)
+	set := sc.settings()
+	err := sc.store.EachArticleTags(ctx, func(e feeds.IndexEntry) error {
+		sc.put(set, e)
 		n++
 		return nil
 	})
@@ -76,6 +77,12 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	return nil
 }
 
+// put indexes one article under what related posts compare of it: its key
+// terms and its tags but for source tags (tag.Tagger.RelateKeys).
+func (sc *Scheduler) put(set *settings, e feeds.IndexEntry) {
+	sc.index.Put(e.ID, e.Published, e.TitleKey, set.Tagger.RelateKeys(e.Tags, e.Terms, set.sourceTags))
+}
+
 // relate puts the articles an ingest changed into the index and marks every
 // list that changed because of them dirty. Put and Refresh run under
 // relateMu, in one order, so a list is never computed before another
@@ -99,6 +106,7 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 		sc.relateMu.Unlock()
 		return err // the build reads the store, which already holds changed
 	}
+	set := sc.settings()
 	present := make([]int64, 0, len(ir.Changed)) // pruned in the meantime: absent
 	read := ir.Changed
 	if later, ok := sc.changedAfter(ir.Seq); ok && len(ir.Described) > 0 {
@@ -107,7 +115,7 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 			if later[e.ID] {
 				continue
 			}
-			sc.index.Put(e.ID, e.Published, e.TitleKey, e.Tags)
+			sc.put(set, e)
 			present = append(present, e.ID)
 			known[e.ID] = true
 		}
@@ -120,9 +128,9 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 	}
 	sc.applyLocked(ir.Seq, append(slices.Clip(ir.Changed), ir.Merged...), false)
 	if len(read) > 0 {
-		err := sc.store.ArticleTagsByIDs(ctx, read, func(id int64, published time.Time, titleKey string, tags []string) error {
-			sc.index.Put(id, published, titleKey, tags)
-			present = append(present, id)
+		err := sc.store.ArticleTagsByIDs(ctx, read, func(e feeds.IndexEntry) error {
+			sc.put(set, e)
+			present = append(present, e.ID)
 			return nil
 		})
 		if err != nil {

@@ -41,8 +41,8 @@ type Store interface {
 	SourceStates(ctx context.Context) ([]feeds.SourceState, error)
 	SaveFetchState(ctx context.Context, st feeds.SourceState) error
 	Ingest(ctx context.Context, source string, st feeds.SourceState, arts []feeds.Article, now time.Time) (feeds.IngestResult, error)
-	ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(id int64, published time.Time, titleKey string, tags []string) error) error
-	EachArticleTags(ctx context.Context, fn func(id int64, published time.Time, titleKey string, tags []string) error) error
+	ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(feeds.IndexEntry) error) error
+	EachArticleTags(ctx context.Context, fn func(feeds.IndexEntry) error) error
 	PendingRelated(ctx context.Context) ([]int64, error)
 	SaveRelated(ctx context.Context, lists map[int64][]feeds.RelatedPost) error
 	Prune(ctx context.Context, maxAge time.Duration, maxPerSource int, now time.Time, batch int) ([]int64, error)
@@ -122,6 +122,9 @@ var ErrUnknownSource = errors.New("unknown source")
 type settings struct {
 	Settings
 	byName    map[string]feeds.Source
+	// sourceTags are every source's tags as the tagger spells them: they
+	// say where an article came from, so related posts never compare them.
+	sourceTags map[string]bool
 	schedules map[string]cron.Schedule
 }
 
@@ -236,7 +239,8 @@ func New(o Options, s Settings) (*Scheduler, error) {
 // prepare validates s and fills in defaults, off to the side of the
 // running settings.
 func (sc *Scheduler) prepare(s Settings) (*settings, error) {
-	set := &settings{Settings: s, byName: map[string]feeds.Source{}, schedules: map[string]cron.Schedule{}}
+	set := &settings{Settings: s, byName: map[string]feeds.Source{}, schedules: map[string]cron.Schedule{},
+		sourceTags: map[string]bool{}}
 	set.Sources = append([]feeds.Source(nil), s.Sources...)
 	if set.Concurrency <= 0 {
 		set.Concurrency = DefaultConcurrency
@@ -271,6 +275,11 @@ func (sc *Scheduler) prepare(s Settings) (*settings, error) {
 			continue
 		}
 		set.byName[src.Name] = src
+		for _, t := range src.Tags {
+			if tg := set.Tagger.Tag(t); tg != "" {
+				set.sourceTags[tg] = true
+			}
+		}
 		sched, err := cron.ParseStandard(src.Schedule)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("source %q: schedule %q: %w", src.Name, src.Schedule, err))

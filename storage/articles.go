@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/feedloom/feedloom/feeds"
 )
@@ -17,17 +16,19 @@ import (
 const defaultLimit = 50
 
 const articleCols = `a.id, a.guid, a.link, a.title, a.title_key, a.summary, a.content, a.author,
-	a.published, a.updated, a.first_seen, a.content_hash, a.categories`
+	a.published, a.updated, a.first_seen, a.content_hash, a.categories,
+	coalesce((SELECT terms FROM article_terms WHERE article_id = a.id), '')`
 
 func scanArticle(sc interface{ Scan(...any) error }, extra ...any) (feeds.Article, error) {
 	var a feeds.Article
 	var pub, first int64
 	var upd sql.NullInt64
-	var cats string
+	var cats, terms string
 	err := sc.Scan(append([]any{&a.ID, &a.GUID, &a.Link, &a.Title, &a.TitleKey, &a.Summary, &a.Content, &a.Author,
-		&pub, &upd, &first, &a.ContentHash, &cats}, extra...)...)
+		&pub, &upd, &first, &a.ContentHash, &cats, &terms}, extra...)...)
 	a.Published, a.Updated, a.FirstSeen = fromMS(pub), fromNullMS(upd), fromMS(first)
 	a.Categories = splitCategories(cats)
+	a.Terms = splitTerms(terms)
 	return a, err
 }
 
@@ -189,6 +190,33 @@ func (db *DB) TagCount(ctx context.Context, tag string) (int, error) {
 	return n, nil
 }
 
+// SetTerms replaces an article's key terms (feedloom retag) and marks its
+// related list pending, or returns feeds.ErrNotFound.
+func (db *DB) SetTerms(ctx context.Context, id int64, terms []string) error {
+	err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM articles WHERE id = ?`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, feeds.ErrNotFound
+		}
+		if err != nil {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO article_terms (article_id, terms) VALUES (?, ?)`,
+			id, strings.Join(terms, "\n")); err != nil {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM related_lists WHERE article_id = ?`, id); err != nil {
+			return false, err
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("set terms of %d: %w", id, err)
+	}
+	return nil
+}
+
 // SetTags replaces an article's tags (for `feedloom retag`); when they
 // change, its related list is marked pending and Generation is bumped.
 // feeds.ErrNotFound when the article does not exist.
@@ -307,13 +335,18 @@ func splitList(s sql.NullString) []string {
 	return strings.Split(s.String, "\x1f")
 }
 
-// EachArticleTags streams (id, published, title key, sorted tags) of every
-// article, grouped per article in no particular order, for building the
-// related-posts index: one pass over a covering index joined with
-// article_tags, tag names from one read of the tags table.
-func (db *DB) EachArticleTags(ctx context.Context, fn func(id int64, published time.Time, titleKey string, tags []string) error) error {
+// EachArticleTags streams what the related index knows of every article
+// (id, published, title key, sorted tags, key terms), grouped per article in
+// no particular order, for building the index: one pass over a covering
+// index joined with article_tags, tag names from one read of the tags table,
+// and the terms from one pass over article_terms.
+func (db *DB) EachArticleTags(ctx context.Context, fn func(feeds.IndexEntry) error) error {
 	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
 		names, err := tagNames(ctx, tx)
+		if err != nil {
+			return err
+		}
+		terms, err := allTerms(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -324,18 +357,14 @@ func (db *DB) EachArticleTags(ctx context.Context, fn func(id int64, published t
 			return err
 		}
 		defer closeRows(rows, &err)
-		var (
-			cur      int64 = -1
-			curPub   int64
-			curTitle string
-			tags     []string
-		)
+		cur := feeds.IndexEntry{ID: -1}
 		flush := func() error {
-			if cur < 0 {
+			if cur.ID < 0 {
 				return nil
 			}
-			sort.Strings(tags)
-			return fn(cur, fromMS(curPub), curTitle, tags)
+			sort.Strings(cur.Tags)
+			cur.Terms = splitTerms(terms[cur.ID])
+			return fn(cur)
 		}
 		for rows.Next() {
 			var id, pub int64
@@ -344,15 +373,15 @@ func (db *DB) EachArticleTags(ctx context.Context, fn func(id int64, published t
 			if err := rows.Scan(&id, &pub, &title, &tid); err != nil {
 				return err
 			}
-			if id != cur {
+			if id != cur.ID {
 				if err := flush(); err != nil {
 					return err
 				}
-				cur, curPub, curTitle, tags = id, pub, title, nil
+				cur = feeds.IndexEntry{ID: id, Published: fromMS(pub), TitleKey: title}
 			}
 			if tid.Valid {
 				if n, ok := names[tid.Int64]; ok {
-					tags = append(tags, n)
+					cur.Tags = append(cur.Tags, n)
 				}
 			}
 		}
@@ -367,52 +396,76 @@ func (db *DB) EachArticleTags(ctx context.Context, fn func(id int64, published t
 	return nil
 }
 
-// ArticleTagsByIDs calls fn, in id order, with (id, published, title key,
-// sorted tags) of each article of ids that exists — what the related index
-// needs, without reading the text columns. fn runs inside one read
-// transaction; an error from it stops the walk and is returned.
-func (db *DB) ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(id int64, published time.Time, titleKey string, tags []string) error) error {
+// allTerms reads every article's joined key terms.
+func allTerms(ctx context.Context, tx *sql.Tx) (_ map[int64]string, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT article_id, terms FROM article_terms`)
+	if err != nil {
+		return nil, err
+	}
+	defer closeRows(rows, &err)
+	out := make(map[int64]string)
+	for rows.Next() {
+		var id int64
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, err
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
+}
+
+// splitTerms is the inverse of the '\n' join article_terms stores.
+func splitTerms(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// ArticleTagsByIDs calls fn, in id order, with what the related index
+// knows of each article of ids that exists (see EachArticleTags), without
+// reading the text columns. fn runs inside one read transaction; an error
+// from it stops the walk and is returned.
+func (db *DB) ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(feeds.IndexEntry) error) error {
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
 	err := db.readTxOn(ctx, db.c, func(tx *sql.Tx) error {
 		return chunks(sorted, func(part []int64) (err error) {
-			rows, err := tx.QueryContext(ctx, `SELECT a.id, a.published, a.title_key, t.name FROM articles a
+			rows, err := tx.QueryContext(ctx, `SELECT a.id, a.published, a.title_key, t.name,
+				(SELECT terms FROM article_terms WHERE article_id = a.id)
+				FROM articles a
 				LEFT JOIN article_tags at ON at.article_id = a.id LEFT JOIN tags t ON t.id = at.tag_id
 				WHERE a.id IN (`+placeholders(len(part))+`) ORDER BY a.id, t.name`, int64Args(part)...)
 			if err != nil {
 				return err
 			}
 			defer closeRows(rows, &err)
-			var (
-				cur      int64 = -1
-				curPub   int64
-				curTitle string
-				tags     []string
-			)
+			cur := feeds.IndexEntry{ID: -1}
 			for rows.Next() {
 				var id, pub int64
 				var title string
-				var tag sql.NullString
-				if err := rows.Scan(&id, &pub, &title, &tag); err != nil {
+				var tag, terms sql.NullString
+				if err := rows.Scan(&id, &pub, &title, &tag, &terms); err != nil {
 					return err
 				}
-				if id != cur {
-					if cur >= 0 {
-						if err := fn(cur, fromMS(curPub), curTitle, tags); err != nil {
+				if id != cur.ID {
+					if cur.ID >= 0 {
+						if err := fn(cur); err != nil {
 							return err
 						}
 					}
-					cur, curPub, curTitle, tags = id, pub, title, nil
+					cur = feeds.IndexEntry{ID: id, Published: fromMS(pub), TitleKey: title, Terms: splitTerms(terms.String)}
 				}
 				if tag.Valid {
-					tags = append(tags, tag.String)
+					cur.Tags = append(cur.Tags, tag.String)
 				}
 			}
-			if err := rows.Err(); err != nil || cur < 0 {
+			if err := rows.Err(); err != nil || cur.ID < 0 {
 				return err
 			}
-			return fn(cur, fromMS(curPub), curTitle, tags)
+			return fn(cur)
 		})
 	})
 	if err != nil {

@@ -226,7 +226,8 @@ func TestArticleReads(t *testing.T) {
 	})
 	t.Run("EachArticleTags", func(t *testing.T) {
 		seen := map[int64]bool{}
-		err := db.EachArticleTags(ctx, func(id int64, pub time.Time, tk string, tags []string) error {
+		err := db.EachArticleTags(ctx, func(e feeds.IndexEntry) error {
+			id, pub, tk, tags := e.ID, e.Published, e.TitleKey, e.Tags
 			if seen[id] {
 				t.Errorf("article %d twice", id)
 			}

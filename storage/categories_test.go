@@ -103,8 +103,8 @@ func TestArticleTagsByIDs(t *testing.T) {
 		tags  []string
 	}
 	var got []row
-	err := db.ArticleTagsByIDs(ctx, []int64{ids[1], 999, ids[0], ids[1]}, func(id int64, pub time.Time, title string, tags []string) error {
-		got = append(got, row{id, pub, title, tags})
+	err := db.ArticleTagsByIDs(ctx, []int64{ids[1], 999, ids[0], ids[1]}, func(e feeds.IndexEntry) error {
+		got = append(got, row{e.ID, e.Published, e.TitleKey, e.Tags})
 		return nil
 	})
 	if err != nil {
@@ -124,7 +124,7 @@ func TestArticleTagsByIDs(t *testing.T) {
 		}
 	}
 	stop := fmt.Errorf("stop")
-	if err := db.ArticleTagsByIDs(ctx, ids, func(int64, time.Time, string, []string) error { return stop }); err == nil {
+	if err := db.ArticleTagsByIDs(ctx, ids, func(feeds.IndexEntry) error { return stop }); err == nil {
 		t.Error("an error from fn was not returned")
 	}
 }

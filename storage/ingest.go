@@ -47,6 +47,8 @@ type ingester struct {
 	articles map[int64]articleInfo    // every article met so far
 	tagsOf   map[int64]map[int64]bool // article -> tag ids, for articles met so far
 	newTags  []int64                  // (article id, tag id) pairs of new articles
+	newTerms []any                    // (article id, terms) rows of new and updated articles
+	termsOf  map[int64][]string       // article -> key terms, for articles this batch wrote
 	newCarr  []any                    // queued carriage rows, carriageCols values each
 	queued   map[string]int           // item key -> index of its row in newCarr
 	uses     map[int64]int64          // tag id -> article_tags rows this batch added
@@ -130,6 +132,9 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 		if err := in.flushTags(); err != nil {
 			return false, err
 		}
+		if err := in.flushTerms(); err != nil {
+			return false, err
+		}
 		if err := addUses(ctx, tx, in.st.addUses, in.uses); err != nil {
 			return false, err
 		}
@@ -139,7 +144,9 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 			}
 		}
 		pending = in.tags.pending
-		in.describe()
+		if err := in.describe(); err != nil {
+			return false, err
+		}
 		return in.content, nil
 	})
 	if err != nil {
@@ -370,6 +377,7 @@ func (in *ingester) article(a *feeds.Article) error {
 			return fmt.Errorf("insert article: %w", err)
 		}
 		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined, titleKey: a.TitleKey}
+		in.queueTerms(id, a.Terms)
 		in.known.add(keyLink, 0, a.Link)
 		in.known.add(keyTitle, 0, a.TitleKey)
 		in.tagSet(id)
@@ -394,6 +402,7 @@ func (in *ingester) article(a *feeds.Article) error {
 			}
 			info.hash = a.ContentHash
 			info.titleKey = a.TitleKey
+			in.queueTerms(id, a.Terms)
 			in.known.add(keyTitle, 0, a.TitleKey)
 			in.articles[id] = info
 			textChanged = true
@@ -446,10 +455,14 @@ func (in *ingester) article(a *feeds.Article) error {
 }
 
 // describe fills res.Described from what the batch wrote: every changed
-// article with its final title key and tag set.
-func (in *ingester) describe() {
+// article with its final title key, tag set and key terms (read for the
+// articles found again whose text did not change: a grown tag set).
+func (in *ingester) describe() error {
 	if len(in.res.Changed) == 0 {
-		return
+		return nil
+	}
+	if err := in.loadTerms(); err != nil {
+		return err
 	}
 	in.res.Described = make([]feeds.IndexEntry, 0, len(in.res.Changed))
 	for _, id := range in.res.Changed {
@@ -457,6 +470,7 @@ func (in *ingester) describe() {
 		if !ok {
 			continue
 		}
+		terms := in.termsOf[id]
 		tags := make([]string, 0, len(in.tagsOf[id]))
 		for tid := range in.tagsOf[id] {
 			name, ok := in.names[tid]
@@ -470,8 +484,47 @@ func (in *ingester) describe() {
 		}
 		slices.Sort(tags)
 		in.res.Described = append(in.res.Described, feeds.IndexEntry{ID: id,
-			Published: fromMS(info.published), TitleKey: info.titleKey, Tags: tags})
+			Published: fromMS(info.published), TitleKey: info.titleKey, Tags: tags, Terms: terms})
 	}
+	return nil
+}
+
+// loadTerms reads the stored key terms of the changed articles this batch
+// did not write them for.
+func (in *ingester) loadTerms() (err error) {
+	var ids []int64
+	for _, id := range in.res.Changed {
+		if _, ok := in.termsOf[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if in.termsOf == nil {
+		in.termsOf = make(map[int64][]string, len(ids))
+	}
+	err = chunks(ids, func(part []int64) (err error) {
+		rows, err := in.tx.QueryContext(in.ctx, `SELECT article_id, terms FROM article_terms WHERE article_id IN (`+
+			placeholders(len(part))+`)`, int64Args(part)...)
+		if err != nil {
+			return err
+		}
+		defer closeRows(rows, &err)
+		for rows.Next() {
+			var id int64
+			var terms string
+			if err := rows.Scan(&id, &terms); err != nil {
+				return err
+			}
+			in.termsOf[id] = splitTerms(terms)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("terms of found articles: %w", err)
+	}
+	return nil
 }
 
 // rememberTitle records a title key a found article was not known by, so a
@@ -585,6 +638,9 @@ func (in *ingester) merge(keep, loser int64) error {
 	if err := in.flushTags(); err != nil {
 		return err
 	}
+	if err := in.flushTerms(); err != nil {
+		return err
+	}
 	for _, id := range []int64{keep, loser} {
 		if _, ok := in.tagsOf[id]; !ok {
 			if err := in.loadTags(id); err != nil {
@@ -654,6 +710,7 @@ func (in *ingester) merge(keep, loser int64) error {
 	}
 	delete(in.articles, loser)
 	delete(in.tagsOf, loser)
+	delete(in.termsOf, loser)
 	if in.changed[loser] {
 		delete(in.changed, loser)
 		in.res.Changed = slices.DeleteFunc(in.res.Changed, func(id int64) bool { return id == loser })
@@ -787,6 +844,25 @@ func (in *ingester) flushCarriages() error {
 		return fmt.Errorf("insert carriages: %w", err)
 	}
 	in.newCarr, in.queued = in.newCarr[:0], nil
+	return nil
+}
+
+// queueTerms queues an article's key terms for flushTerms, replacing
+// those it had.
+func (in *ingester) queueTerms(id int64, terms []string) {
+	if in.termsOf == nil {
+		in.termsOf = make(map[int64][]string)
+	}
+	in.termsOf[id] = terms
+	in.newTerms = append(in.newTerms, id, strings.Join(terms, "\n"))
+}
+
+// flushTerms writes the queued key terms, many rows a statement.
+func (in *ingester) flushTerms() error {
+	if err := in.st.insTerms.exec(in.ctx, in.tx, in.newTerms, 2); err != nil {
+		return fmt.Errorf("insert terms: %w", err)
+	}
+	in.newTerms = in.newTerms[:0]
 	return nil
 }
 

@@ -273,7 +273,7 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 // not enforce: see writerPragmas). TestArticleDependents holds the list to
 // the schema.
 var articleDependents = []string{"carriages", "article_tags", "article_titles", "article_links",
-	"article_aliases", "related_lists"}
+	"article_aliases", "related_lists", "article_terms"}
 
 // deleteArticles deletes the articles ids (at most chunkSize of them) with
 // every row that refers to them, as ON DELETE CASCADE would; article_tags'

@@ -143,7 +143,7 @@ type stmts struct {
 
 	// A batch's look-ups and multi-row inserts (see sized).
 	byKey, byLink, byPastLink, byTitle, byPastTitle, tagsOf *sized
-	insCarriages, insTags, addUses, putLists                *sized
+	insCarriages, insTags, insTerms, addUses, putLists      *sized
 	allSized                                                []*sized
 }
 
@@ -198,6 +198,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 			WHERE at.article_id IN `)},
 		{&s.insCarriages, 1, rowsMax, valuesRows(`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)`, carriageCols)},
 		{&s.insTags, 1, rowsMax, valuesRows(`INSERT OR IGNORE INTO article_tags (article_id, tag_id)`, 2)},
+		{&s.insTerms, 1, rowsMax, valuesRows(`INSERT OR REPLACE INTO article_terms (article_id, terms)`, 2)},
 		// Lists of articles deleted meanwhile (retention) are skipped; an
 		// unchanged list is not rewritten (and not counted as changed).
 		{&s.putLists, 1, rowsMax, func(n int) string {

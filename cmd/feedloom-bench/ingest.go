@@ -78,6 +78,11 @@ func newScheduler(cfg *config.Config, db *storage.DB, log *slog.Logger) (*schedu
 	if err != nil {
 		return nil, fmt.Errorf("tag rules: %w", err)
 	}
+	tagger = tagger.WithAuto(cfg.Tags.Auto.Enabled, cfg.Tags.Auto.Max)
+	minScore := cfg.Related.MinScore
+	if minScore == 0 {
+		minScore = -1 // the config's 0 is "no minimum"
+	}
 	fetcher := fetch.New(fetch.Options{
 		Timeout:               cfg.Fetch.Timeout,
 		MaxBody:               cfg.Fetch.MaxBody,
@@ -88,9 +93,10 @@ func newScheduler(cfg *config.Config, db *storage.DB, log *slog.Logger) (*schedu
 	sched, err := scheduler.New(scheduler.Options{
 		Store:      db,
 		Normalizer: normalize.New(),
-		Related:    related.New(related.Options{Limit: cfg.Related.Limit, MinShared: cfg.Related.MinShared, Window: cfg.Related.Window}),
-		Logger:     log,
-		OnStart:    cfg.Fetch.OnStart,
+		Related: related.New(related.Options{Limit: cfg.Related.Limit, MinShared: cfg.Related.MinShared,
+			MinScore: minScore, Window: cfg.Related.Window}),
+		Logger:  log,
+		OnStart: cfg.Fetch.OnStart,
 	}, scheduler.Settings{
 		Sources:     cfg.Sources,
 		Tagger:      tagger,

@@ -6,6 +6,8 @@
 //     wires it), beside the floor: (a) download + gofeed parse, (b) the same
 //     plus a plain SQLite insert, one transaction per feed;
 //   - related: feeds/related's RunBench at 100k and 1M articles;
+//   - quality: related posts of the labelled news sets of testdata/related
+//     (precision@3, off-domain share, coverage), as a reader judges them;
 //   - serve: a cached 50-entry feed (200 and 304) with wrk, beside nginx
 //     serving the same bytes as a static file.
 //
@@ -25,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.serveDuration, "serve-duration", defaultServe, "duration of each wrk run")
 	conns := fs.String("serve-conns", "64,256", "wrk connection counts, comma-separated")
 	serveCorpus := fs.String("serve-corpus", "20x50", "FEEDSxITEMS ingested into the store the serve part publishes")
-	skip := fs.String("skip", "", "parts to skip: ingest, related, serve (comma-separated)")
+	skip := fs.String("skip", "", "parts to skip: ingest, related, serve, quality (comma-separated)")
 	fs.StringVar(&o.jsonPath, "json", "", "write every figure to this file as JSON")
 	fs.IntVar(&o.repeat, "repeat", 1, "runs of each ingest measurement (the median cold run is kept)")
 	def := config.Default()
@@ -146,10 +149,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	for _, s := range strings.Split(*skip, ",") {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case "ingest", "related", "serve":
+		case "ingest", "related", "serve", "quality":
 			o.skip[s] = true
 		default:
-			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve)", s)
+			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve, quality)", s)
 		}
 	}
 	if o.repeat < 1 || o.concurrency < 1 || o.perHost < 1 {
@@ -226,6 +229,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !o.skip["related"] {
 		if res.Related, err = measureRelated(ctx, o, progress); err != nil {
 			fmt.Fprintln(stderr, "feedloom-bench: related:", err)
+			return 1
+		}
+	}
+	if !o.skip["quality"] {
+		if res.Quality, err = measureQuality(ctx, filepath.Join("testdata", "related"), "config.yaml", progress); err != nil {
+			fmt.Fprintln(stderr, "feedloom-bench: quality:", err)
 			return 1
 		}
 	}

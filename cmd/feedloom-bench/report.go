@@ -23,6 +23,7 @@ type Results struct {
 	Ingest      []*IngestFigures `json:"ingest,omitempty"`
 	Related     []RelatedFigures `json:"related,omitempty"`
 	Serve       *ServeFigures    `json:"serve,omitempty"`
+	Quality     []qualityScore   `json:"quality,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -41,7 +42,7 @@ func newResults(o *options) *Results {
 	r := &Results{Started: time.Now().UTC(), Seed: o.seed, Epoch: o.epoch.Format(time.DateOnly), Concurrency: o.concurrency, PerHost: o.perHost,
 		Machine: Machine{CPUs: runtime.NumCPU(), CPUModel: cpuModel(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 			Go: runtime.Version(), LoadAvgStart: loadAvg()}}
-	for _, part := range []string{"ingest", "related", "serve"} {
+	for _, part := range []string{"ingest", "related", "serve", "quality"} {
 		if o.skip[part] {
 			r.Skipped = append(r.Skipped, part)
 		}
@@ -161,6 +162,16 @@ func writeTable(w io.Writer, r *Results) {
 				fmt.Fprintf(w, "  %d articles: skipped, %s\n", f.Articles, f.Skipped)
 			}
 		}
+	}
+	if len(r.Quality) > 0 {
+		fmt.Fprintf(w, "\nQUALITY OF RELATED POSTS (labelled news sets of testdata/related, ingested through the pipeline;\n"+
+			"  precision@3 and off-domain: of the top-3 related posts shown, those of the same story / of another domain)\n")
+		tw := newTable("<set", "<setup", "articles", "coverage", "precision@3", "off-domain")
+		for _, q := range r.Quality {
+			tw.add(q.Set, q.Setup, fmt.Sprint(q.Articles), fmt.Sprintf("%.2f", q.Coverage),
+				fmt.Sprintf("%.2f", q.Precision3), fmt.Sprintf("%.1f%%", 100*q.OffDomain))
+		}
+		tw.write(w)
 	}
 	if s := r.Serve; s != nil {
 		fmt.Fprintf(w, "\nSERVE (%s: %d entries, %d bytes, cached; wrk -t%d -d%s --latency; store of %d articles)\n",

@@ -294,7 +294,7 @@ func TestFetchStatsRelatedBackup(t *testing.T) {
 	if got := run(ctx, e, []string{"related", "-config", cfg, "1"}); got != exitOK {
 		t.Fatalf("related: %d %s", got, errw)
 	}
-	if !strings.Contains(out.String(), "SHARED TAGS") {
+	if !strings.Contains(out.String(), "shared: ") {
 		t.Errorf("related output lacks the table:\n%s", out)
 	}
 

@@ -52,12 +52,26 @@ func newPipeline(cfg *config.Config, db *storage.DB, log *slog.Logger, reg prome
 }
 
 func relatedOptions(cfg *config.Config) related.Options {
-	return related.Options{Limit: cfg.Related.Limit, MinShared: cfg.Related.MinShared, Window: cfg.Related.Window}
+	minScore := cfg.Related.MinScore
+	if minScore == 0 {
+		minScore = -1 // the config's 0 is "no minimum"; the index's 0 is its default
+	}
+	return related.Options{Limit: cfg.Related.Limit, MinShared: cfg.Related.MinShared, MinScore: minScore,
+		Window: cfg.Related.Window}
+}
+
+// newTagger builds the tagger of a config: aliases, rules and automatic key terms.
+func newTagger(cfg *config.Config) (*tag.Tagger, error) {
+	t, err := tag.New(cfg.Tags.Aliases, cfg.Tags.Rules)
+	if err != nil {
+		return nil, err
+	}
+	return t.WithAuto(cfg.Tags.Auto.Enabled, cfg.Tags.Auto.Max), nil
 }
 
 // schedulerSettings derives everything a reload can change.
 func schedulerSettings(cfg *config.Config, ver string) (scheduler.Settings, error) {
-	tagger, err := tag.New(cfg.Tags.Aliases, cfg.Tags.Rules)
+	tagger, err := newTagger(cfg)
 	if err != nil {
 		return scheduler.Settings{}, fmt.Errorf("tag rules: %w", err)
 	}

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/feeds/config"
+	"github.com/feedloom/feedloom/feeds/tag"
 	"github.com/feedloom/feedloom/storage"
 )
 
@@ -23,7 +26,7 @@ func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil || id <= 0 {
 		return usageError(e, c, "article id %q is not a positive integer", fs.Arg(0))
 	}
-	return withStore(ctx, e, c, *cfgPath, func(_ *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
 		a, err := db.Article(ctx, id)
 		if err != nil {
 			return fail(e, c, fmt.Errorf("article %d: %w", id, err))
@@ -32,21 +35,153 @@ func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 		if err != nil {
 			return fail(e, c, err)
 		}
-		fmt.Fprintf(e.stdout, "%d  %s\n    published %s, tags: %s\n\n", a.ID, a.Title,
-			a.Published.UTC().Format("2006-01-02 15:04 MST"), strings.Join(a.Tags, ", "))
+		ex, err := newExplainer(cfg)
+		if err != nil {
+			return fail(e, c, err)
+		}
+		mine := ex.keys(a)
+		fmt.Fprintf(e.stdout, "%d  %s\n    published %s\n    tags: %s\n    key terms: %s\n\n", a.ID, a.Title,
+			a.Published.UTC().Format("2006-01-02 15:04 MST"), orNone(strings.Join(a.Tags, ", ")),
+			orNone(strings.Join(termLabels(a.Terms), ", ")))
 		if len(list) == 0 {
-			fmt.Fprintln(e.stdout, "no related posts (no other article within the window shares enough tags)")
+			fmt.Fprintln(e.stdout, "no related posts (no other article within the window shares enough key terms or tags)")
 			return exitOK
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "RANK\tSCORE\tID\tPUBLISHED\tSHARED TAGS\tTITLE")
+		fmt.Fprintln(tw, "RANK\tSCORE\tID\tPUBLISHED\tTEXT\tTITLE")
 		for i, r := range list {
-			fmt.Fprintf(tw, "%d\t%.3f\t%d\t%s\t%s\t%s\n", i+1, r.Score, r.ArticleID,
-				r.Published.UTC().Format("2006-01-02"), strings.Join(r.Shared, ","), r.Title)
+			b, err := db.Article(ctx, r.ArticleID)
+			if err != nil {
+				return fail(e, c, fmt.Errorf("related article %d: %w", r.ArticleID, err))
+			}
+			theirs := ex.keys(b)
+			fmt.Fprintf(tw, "%d\t%.3f\t%d\t%s\t%.2f\t%s\n", i+1, r.Score, r.ArticleID,
+				r.Published.UTC().Format("2006-01-02"), textSimilarity(mine, theirs), r.Title)
+			fmt.Fprintf(tw, "\t\t\t\t\tshared: %s\n", orNone(sharedByKind(mine, theirs)))
 		}
 		if err := tw.Flush(); err != nil {
 			return fail(e, c, err)
 		}
+		fmt.Fprintln(e.stdout, "\nTEXT is the overlap of the two articles' key terms (shared / all, 0 to 1); source tags never count.")
 		return exitOK
 	})
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// explainer says what related posts compared of an article, by kind.
+type explainer struct {
+	tagger     *tag.Tagger
+	sourceTags map[string][]string // source name -> its tags, as the tagger spells them
+}
+
+func newExplainer(cfg *config.Config) (*explainer, error) {
+	t, err := newTagger(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ex := &explainer{tagger: t, sourceTags: map[string][]string{}}
+	for _, s := range cfg.Sources {
+		for _, tg := range s.Tags {
+			ex.sourceTags[s.Name] = append(ex.sourceTags[s.Name], t.Tag(tg))
+		}
+	}
+	return ex, nil
+}
+
+// keyInfo is what one related-posts key of an article stands for.
+type keyInfo struct {
+	kind  string // "term", "category", "rule" or "source"
+	label string
+}
+
+// keys maps each of a's keys to what it is: a key term, or a tag by where
+// it came from (the source's config, the feed's categories, a rule).
+func (ex *explainer) keys(a feeds.Article) map[string]keyInfo {
+	out := map[string]keyInfo{}
+	for _, tm := range a.Terms {
+		d := feeds.DecodeTerm(tm)
+		out[d.Key] = keyInfo{"term", d.Label}
+	}
+	source := map[string]bool{}
+	for _, name := range a.Sources {
+		for _, tg := range ex.sourceTags[name] {
+			source[tg] = true
+		}
+	}
+	cats := map[string]bool{}
+	for _, c := range a.Categories {
+		for part := range strings.SplitSeq(c, ",") {
+			cats[ex.tagger.Tag(part)] = true
+		}
+	}
+	for _, tg := range a.Tags {
+		k := tag.TagKey(tg)
+		switch {
+		case source[tg]:
+			out["source:"+tg] = keyInfo{"source", tg} // never compared
+		case cats[tg]:
+			out[k] = keyInfo{"category", tg}
+		default:
+			if _, isTerm := out[k]; !isTerm {
+				out[k] = keyInfo{"rule", tg}
+			}
+		}
+	}
+	return out
+}
+
+// sharedByKind lists the keys two articles share, grouped by kind.
+func sharedByKind(a, b map[string]keyInfo) string {
+	byKind := map[string][]string{}
+	for k, x := range a {
+		if _, ok := b[k]; ok && x.kind != "source" {
+			byKind[x.kind] = append(byKind[x.kind], x.label)
+		}
+	}
+	var parts []string
+	for _, kind := range []string{"term", "category", "rule"} {
+		if l := byKind[kind]; len(l) > 0 {
+			slices.Sort(l)
+			parts = append(parts, kind+"s "+strings.Join(l, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// textSimilarity is the Jaccard overlap of two articles' key terms.
+func textSimilarity(a, b map[string]keyInfo) float64 {
+	in, un := 0, 0
+	for k, x := range a {
+		if x.kind != "term" {
+			continue
+		}
+		un++
+		if y, ok := b[k]; ok && y.kind == "term" {
+			in++
+		}
+	}
+	for _, y := range b {
+		if y.kind == "term" {
+			un++
+		}
+	}
+	if un -= in; un == 0 {
+		return 0
+	}
+	return float64(in) / float64(un)
+}
+
+// termLabels are the labels of encoded key terms.
+func termLabels(terms []string) []string {
+	out := make([]string, 0, len(terms))
+	for _, t := range terms {
+		out = append(out, feeds.DecodeTerm(t).Label)
+	}
+	return out
 }

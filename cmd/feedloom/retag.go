@@ -18,7 +18,7 @@ func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 		return st
 	}
 	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
-		tagger, err := tag.New(cfg.Tags.Aliases, cfg.Tags.Rules)
+		tagger, err := newTagger(cfg)
 		if err != nil {
 			return fail(e, c, err)
 		}
@@ -29,8 +29,10 @@ func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 		// Collect first: writing while the read cursor is open would hold
 		// the read transaction across writes.
 		type change struct {
-			id   int64
-			tags []string
+			id          int64
+			tags, terms []string
+			tagsChanged bool
+			termsMoved  bool
 		}
 		var changes []change
 		seen := 0
@@ -41,8 +43,13 @@ func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 				st = append(st, sourceTags[name]...)
 			}
 			tags := tagger.Tags(st, a.Categories, a)
-			if !slices.Equal(tags, a.Tags) {
-				changes = append(changes, change{a.ID, tags})
+			// Key terms are re-derived from the text; the feed's declared
+			// language is not stored, so the language is detected.
+			terms := tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content}, nil)
+			ch := change{id: a.ID, tags: tags, terms: terms,
+				tagsChanged: !slices.Equal(tags, a.Tags), termsMoved: !slices.Equal(terms, a.Terms)}
+			if ch.tagsChanged || ch.termsMoved {
+				changes = append(changes, ch)
 			}
 			return nil
 		})
@@ -51,8 +58,15 @@ func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 		}
 		if !*dry {
 			for i, ch := range changes {
-				if err := db.SetTags(ctx, ch.id, ch.tags); err != nil {
-					return fail(e, c, err)
+				if ch.tagsChanged {
+					if err := db.SetTags(ctx, ch.id, ch.tags); err != nil {
+						return fail(e, c, err)
+					}
+				}
+				if ch.termsMoved {
+					if err := db.SetTerms(ctx, ch.id, ch.terms); err != nil {
+						return fail(e, c, err)
+					}
 				}
 				if (i+1)%1000 == 0 {
 					fmt.Fprintf(e.stderr, "retagged %d/%d\n", i+1, len(changes))

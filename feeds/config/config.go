@@ -45,6 +45,8 @@ const (
 	DefaultMaxPerSource  = 5000                           // retention.max_per_source
 	DefaultRelatedLimit  = 5                              // related.limit
 	DefaultMinShared     = 1                              // related.min_shared
+	DefaultMinScore      = 0.1                            // related.min_score
+	DefaultAutoTerms     = 12                             // tags.auto.max
 	DefaultRelatedWindow = 720 * time.Hour                // related.window: 30 days
 	DefaultOutputLimit   = 50                             // outputs[].limit
 )
@@ -55,6 +57,7 @@ const (
 	maxTagLen             = 100  // tag names in the config
 	maxRelatedLimit       = 100  // related.limit
 	maxMinShared          = 50   // related.min_shared: articles carry at most 50 tags
+	maxAutoTerms          = 50   // tags.auto.max
 	maxOutputLimit        = 1000 // outputs[].limit: a feed document, not an archive
 	maxFetchConcurrency   = 1024 // fetch.concurrency and fetch.per_host
 	defaultListenHostName = "127.0.0.1"
@@ -101,12 +104,20 @@ type Retention struct {
 type Tags struct {
 	Aliases map[string]string // alias -> canonical tag
 	Rules   []feeds.TagRule
+	Auto    Auto
+}
+
+// Auto holds the automatic key terms taken from an article's text.
+type Auto struct {
+	Enabled bool // take key terms at all
+	Max     int  // key terms an article keeps
 }
 
 // Related holds how related posts are chosen.
 type Related struct {
 	Limit     int           // related posts per article
 	MinShared int           // tags two articles must share at least
+	MinScore  float64       // least score of a related post, as a share of the rarest tag's weight
 	Window    time.Duration // only articles published within this of each other
 }
 
@@ -131,10 +142,11 @@ func Default() *Config {
 			OnStart:     true,
 		},
 		Retention: Retention{MaxAge: DefaultMaxAge, MaxPerSource: DefaultMaxPerSource},
-		Tags:      Tags{Aliases: map[string]string{}},
+		Tags:      Tags{Aliases: map[string]string{}, Auto: Auto{Enabled: true, Max: DefaultAutoTerms}},
 		Related: Related{
 			Limit:     DefaultRelatedLimit,
 			MinShared: DefaultMinShared,
+			MinScore:  DefaultMinScore,
 			Window:    DefaultRelatedWindow,
 		},
 	}

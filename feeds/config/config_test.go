@@ -182,7 +182,7 @@ outputs:
 	if (c.Retention != config.Retention{}) {
 		t.Errorf("Retention = %+v, want zeros (keep everything)", c.Retention)
 	}
-	if want := (config.Related{Limit: 10, MinShared: 2, Window: 48 * time.Hour}); c.Related != want {
+	if want := (config.Related{Limit: 10, MinShared: 2, MinScore: config.DefaultMinScore, Window: 48 * time.Hour}); c.Related != want {
 		t.Errorf("Related = %+v, want %+v", c.Related, want)
 	}
 	if want := map[string]string{"isis": "islamic-state"}; !reflect.DeepEqual(c.Tags.Aliases, want) {

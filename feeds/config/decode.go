@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -261,6 +262,21 @@ func (d *decoder) integer(n *yaml.Node, path string, dst *int) bool {
 	var v int
 	if s.ShortTag() != "!!int" || s.Decode(&v) != nil {
 		d.errorf(n, path, "expected an integer, got %s", kindName(n))
+		return false
+	}
+	*dst = v
+	return true
+}
+
+// number sets *dst to the number n holds (an integer or a decimal).
+func (d *decoder) number(n *yaml.Node, path string, dst *float64) bool {
+	s, ok := d.scalar(n, path, "a number")
+	if !ok {
+		return false
+	}
+	var v float64
+	if t := s.ShortTag(); t != "!!int" && t != "!!float" || s.Decode(&v) != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		d.errorf(n, path, "expected a number, got %s", kindName(n))
 		return false
 	}
 	*dst = v

@@ -15,9 +15,10 @@ var (
 	topKeys       = []string{"title", "base_url", "listen", "database", "log_level", "log_format", "fetch", "retention", "tags", "related", "sources", "outputs"}
 	fetchKeys     = []string{"schedule", "timeout", "concurrency", "per_host", "max_body", "user_agent", "on_start", "allow_private_redirects"}
 	retentionKeys = []string{"max_age", "max_per_source"}
-	tagsKeys      = []string{"aliases", "rules"}
+	tagsKeys      = []string{"aliases", "rules", "auto"}
+	autoKeys      = []string{"enabled", "max"}
 	ruleKeys      = []string{"tag", "any", "in"}
-	relatedKeys   = []string{"limit", "min_shared", "window"}
+	relatedKeys   = []string{"limit", "min_shared", "min_score", "window"}
 	sourceKeys    = []string{"name", "url", "tags", "schedule", "title"}
 	outputKeys    = []string{"name", "title", "description", "tags_any", "tags_all", "tags_none", "sources", "limit"}
 )
@@ -173,6 +174,9 @@ func (d *decoder) related(f field, c *Related) {
 	if g, ok := m["min_shared"]; ok {
 		d.atLeast(g, &c.MinShared, 1, maxMinShared)
 	}
+	if g, ok := m["min_score"]; ok && d.number(g.value, g.path, &c.MinScore) && (c.MinScore < 0 || c.MinScore > 1) {
+		d.errorf(g.value, g.path, "must be between 0 and 1")
+	}
 	if g, ok := m["window"]; ok && d.duration(g.value, g.path, &c.Window) && c.Window == 0 {
 		d.errorf(g.value, g.path, "must be positive")
 	}
@@ -183,6 +187,15 @@ func (d *decoder) tags(f field, c *Tags) {
 	m, _ := d.fields(f.value, f.path, tagsKeys)
 	if g, ok := m["aliases"]; ok {
 		d.aliases(g, c.Aliases)
+	}
+	if g, ok := m["auto"]; ok {
+		a, _ := d.fields(g.value, g.path, autoKeys)
+		if h, ok := a["enabled"]; ok {
+			d.boolean(h.value, h.path, &c.Auto.Enabled)
+		}
+		if h, ok := a["max"]; ok {
+			d.atLeast(h, &c.Auto.Max, 1, maxAutoTerms)
+		}
 	}
 	if g, ok := m["rules"]; ok {
 		items, _ := d.list(g.value, g.path)

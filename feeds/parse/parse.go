@@ -133,6 +133,8 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 		Title:  gf.Title,
 		Link:   resolve(base, gf.Link),
 		Format: format(gf),
+		// A language tag is short ("en-US"); anything longer is not one.
+		Language: strings.TrimSpace(gf.Language[:min(len(gf.Language), 35)]),
 	}
 	var orig *rss.Feed
 	if o, ok := gf.OriginalFeed().(*rss.Feed); ok {

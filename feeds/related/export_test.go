@@ -60,3 +60,10 @@ func (ix *Index) CheckState() error {
 	}
 	return nil
 }
+
+// Floor is the least score of a related post in the current generation.
+func (ix *Index) Floor() float64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.floor
+}

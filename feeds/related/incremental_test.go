@@ -84,8 +84,12 @@ func reference(ix *related.Index, o related.Options, docs map[int64]doc, id int6
 			continue
 		}
 		slices.Sort(shared)
+		score := sum / math.Sqrt(float64(len(a.tags))*float64(len(b.tags)))
+		if score < ix.Floor() {
+			continue
+		}
 		cands = append(cands, c{feeds.RelatedPost{ArticleID: b.id, Published: b.pub.UTC(), Shared: shared,
-			Score: sum / math.Sqrt(float64(len(a.tags))*float64(len(b.tags)))}, b.title})
+			Score: score}, b.title})
 	}
 	slices.SortFunc(cands, func(x, y c) int {
 		return cmp.Or(cmp.Compare(y.p.Score, x.p.Score), y.p.Published.Compare(x.p.Published), cmp.Compare(y.p.ArticleID, x.p.ArticleID))

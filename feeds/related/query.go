@@ -1,6 +1,7 @@
 package related
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -130,6 +131,9 @@ func (ix *Index) gather(s int32, sc *scratch) {
 		if d == 0 {
 			d = denom(a.nTags, b.nTags)
 			sc.den[b.nTags] = d
+		}
+		if sc := float64(sum) / d; sc < ix.floor {
+			continue
 		}
 		sc.cands = append(sc.cands, cand{slot: bs, score: float64(sum) / d, pub: b.pub, id: b.id})
 	}
@@ -329,6 +333,18 @@ func (ix *Index) posts(s int32, list []int32) []feeds.RelatedPost {
 			Shared:    shared,
 		})
 	}
+	// A stale list (of an older generation, or adopted) keeps its order
+	// until Rescore recomputes it, while its scores are today's: readers
+	// always get it in descending score order.
+	slices.SortStableFunc(out, func(x, y feeds.RelatedPost) int {
+		switch {
+		case x.Score != y.Score:
+			return cmp.Compare(y.Score, x.Score)
+		case !x.Published.Equal(y.Published):
+			return y.Published.Compare(x.Published)
+		}
+		return cmp.Compare(y.ArticleID, x.ArticleID)
+	})
 	return out
 }
 

@@ -243,6 +243,7 @@ func (ix *Index) reweigh() {
 		limit = max(int(ix.o.MaxShare*float64(ix.n)), ix.o.CapFloor)
 	}
 	nn := float64(max(ix.n, 1))
+	ix.floor = max(ix.o.MinScore, 0) * math.Log1p(nn)
 	words := (len(ix.arts) + 63) / 64
 	for t, d := range ix.df {
 		ix.w[t] = quant(math.Log1p(nn / float64(max(d, 1))))

@@ -92,6 +92,7 @@ const (
 	DefaultMaxShare  = 0.05
 	DefaultCapFloor  = 100
 	DefaultReweigh   = 0.1
+	DefaultMinScore  = 0.1
 
 	maxTags      = 255 // per article; the tagger gives at most 50
 	maxLimit     = 255
@@ -116,6 +117,11 @@ type Options struct {
 	// Reweigh is the share of N of puts and removals after which Refresh
 	// starts a new weight generation; < 0 means only Reweigh and Rebuild do.
 	Reweigh float64
+	// MinScore is the least score of a related post, as a share of the
+	// weight of a tag carried by one article (ln(1+N*)): sharing one broad
+	// or one chance tag is not enough, and an empty list is better than an
+	// off-topic one. 0 takes DefaultMinScore; < 0 means no minimum.
+	MinScore float64
 }
 
 // art is one article's record; its list lives in Index.lists. It is 64
@@ -171,10 +177,11 @@ type Index struct {
 
 	n       int // live articles
 	gen     uint32
-	snapN   int // N* of this generation
-	churn   int // puts and removals since the snapshot
-	stale   int // live articles whose list is of an older generation
-	cursor  int // Rescore's position
+	snapN   int     // N* of this generation
+	floor   float64 // least score of a related post in this generation (Options.MinScore)
+	churn   int     // puts and removals since the snapshot
+	stale   int     // live articles whose list is of an older generation
+	cursor  int     // Rescore's position
 	pendNew []int32
 	pendRe  []int32
 }
@@ -198,6 +205,9 @@ func New(o Options) *Index {
 	if o.Reweigh == 0 {
 		o.Reweigh = DefaultReweigh
 	}
+	if o.MinScore == 0 {
+		o.MinScore = DefaultMinScore
+	}
 	ix := &Index{
 		o:       o,
 		window:  int64(max(o.Window, 0) / time.Second),
@@ -206,6 +216,7 @@ func New(o Options) *Index {
 		slot:    make(map[int64]int32),
 	}
 	ix.pool.New = func() any { return new(scratch) }
+	ix.floor = max(o.MinScore, 0) * math.Log1p(1)
 	return ix
 }
 
@@ -316,6 +327,19 @@ func (ix *Index) Weight(tag string) float64 {
 		return float64(ix.w[t]) / wScale
 	}
 	return 0
+}
+
+// Rarity fills idf[i] with the weight of keys[i] in the current
+// generation (its idf), 0 for a key no article carries: how rare a word
+// is in the store, for choosing an article's key terms.
+func (ix *Index) Rarity(keys []string, idf []float64) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	for i, k := range keys {
+		if t, ok := ix.tagID[k]; ok && ix.df[t] > 0 {
+			idf[i] = float64(ix.w[t]) / wScale
+		}
+	}
 }
 
 // Capped reports whether tag generates no candidates in this generation.

@@ -137,6 +137,9 @@ func atomEntryOf(s Site, e Entry) atomEntry {
 	for _, t := range tags(a) {
 		x.Categories = append(x.Categories, atomCategory{Term: t, Scheme: base(s) + "tags/"})
 	}
+	for _, t := range terms(a) {
+		x.Categories = append(x.Categories, atomCategory{Term: t, Scheme: termScheme(s)})
+	}
 	if src, ok := firstSource(s, a); ok {
 		x.Source = &atomSource{Title: sourceTitle(s, src.Name)}
 		if u := sourceURL(src.URL); u != "" {

@@ -57,7 +57,7 @@ func fixtureEntries(t *testing.T) []render.Entry {
 				Summary: "<p>Exports through the northern pipeline stopped.</p>",
 				Content: "<p>Exports through the northern pipeline <em>stopped</em> on Thursday.</p><p>Officials said repairs would take a week.</p>",
 				Author:  "Wire Staff", Published: at(t, "2024-05-02T18:00:00Z"), Updated: at(t, "2024-05-02T19:30:00Z"),
-				Tags: []string{"energy", "iraq", "security"}, Sources: []string{"wire-news", "example-world"},
+				Tags: []string{"energy", "iraq", "security"}, Terms: []string{"kirkuk-pipeline\tkirkuk-pipelin", "kirkuk", "<b>oil</b>"}, Sources: []string{"wire-news", "example-world"},
 			},
 			Related: []feeds.RelatedPost{
 				{ArticleID: 101, Title: "Ceasefire talks resume in Doha", Link: "https://example.org/world/ceasefire", Published: at(t, "2024-05-02T08:30:00Z"), Score: 1.2345678, Shared: []string{"iraq"}},

@@ -48,6 +48,9 @@ type JSONExtension struct {
 	Article int64         `json:"article"`
 	Sources []string      `json:"sources"`
 	Related []JSONRelated `json:"related"`
+	// Terms are the article's automatic key terms (tags.auto), apart from
+	// its tags.
+	Terms []string `json:"terms,omitempty"`
 }
 
 // JSONRelated is one related post in the `_feedloom` extension; URL is the
@@ -115,6 +118,9 @@ func jsonItemOf(s Site, e Entry) jsonItem {
 	}
 	if len(it.Tags) == 0 {
 		it.Tags = nil
+	}
+	if t := terms(a); len(t) > 0 {
+		it.Feedloom.Terms = t
 	}
 	for _, name := range a.Sources {
 		it.Feedloom.Sources = append(it.Feedloom.Sources, line(name))

@@ -302,6 +302,21 @@ func tags(a feeds.Article) []string {
 	return out
 }
 
+// terms are the labels of the article's automatic key terms (tags.auto),
+// as plain lines.
+func terms(a feeds.Article) []string {
+	out := make([]string, 0, len(a.Terms))
+	for _, t := range a.Terms {
+		if l := line(feeds.DecodeTerm(t).Label); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// termScheme names the scheme of key-term categories, apart from tags.
+func termScheme(s Site) string { return base(s) + "terms" }
+
 // contentHTML is the article's body: content, else summary.
 func contentHTML(a feeds.Article) string {
 	if c := strings.TrimSpace(clean(a.Content)); c != "" {

@@ -126,6 +126,9 @@ func rssItemOf(s Site, e Entry) rssItem {
 	for _, t := range tags(a) {
 		it.Categories = append(it.Categories, rssCategory{Domain: base(s) + "tags/", Name: t})
 	}
+	for _, t := range terms(a) {
+		it.Categories = append(it.Categories, rssCategory{Domain: termScheme(s), Name: t})
+	}
 	if src, ok := firstSource(s, a); ok {
 		if u := sourceURL(src.URL); u != "" {
 			it.Source = &rssSource{URL: u, Title: sourceTitle(s, src.Name)}

@@ -99,6 +99,7 @@ type item struct {
 	Time                                  stamp
 	Updated                               *stamp // set when the article changed after it was published
 	Tags                                  []ref
+	Terms                                 []string // automatic key terms: shown, not linked (no page lists them)
 }
 
 // newView starts the view of a page: layout data and the feeds of "all"
@@ -175,6 +176,7 @@ func articleItem(s Site, prefix string, a feeds.Article) item {
 	for _, t := range tags(a) {
 		it.Tags = append(it.Tags, ref{Name: t, URL: prefix + tagPath(t)})
 	}
+	it.Terms = terms(a)
 	return it
 }
 

@@ -127,6 +127,10 @@ type Tagger struct {
 	first map[string][]phrase
 	// pool recycles tokenizers between calls.
 	pool sync.Pool
+	// autoMax is how many key terms Terms returns (tags.auto.max); 0 turns
+	// them off. termPool recycles their scratch memory.
+	autoMax  int
+	termPool sync.Pool
 }
 
 // Fields a rule can look in, as bits.
@@ -152,9 +156,13 @@ type phrase struct {
 // New compiles aliases (alias -> canonical, both normalised here; chains are
 // followed) and rules. It fails on a rule with an empty tag, no words, a word
 // without any letter or digit, or an unknown field, and on an alias cycle.
+//
+// Automatic key terms are on, DefaultAutoMax of them; WithAuto changes that.
 func New(aliases map[string]string, rules []feeds.TagRule) (*Tagger, error) {
-	t := &Tagger{aliases: make(map[string]string, len(aliases)), first: make(map[string][]phrase)}
+	t := &Tagger{aliases: make(map[string]string, len(aliases)), first: make(map[string][]phrase),
+		autoMax: DefaultAutoMax}
 	t.pool.New = func() any { return &tokenizer{start: -1} }
+	t.termPool.New = func() any { return new(termScratch) }
 	raw := make(map[string]string, len(aliases))
 	for k, v := range aliases {
 		nk, nv := Normalize(k), Normalize(v)
@@ -221,11 +229,30 @@ func New(aliases map[string]string, rules []feeds.TagRule) (*Tagger, error) {
 	return t, nil
 }
 
+// WithAuto returns t with automatic key terms (tags.auto) on, max of
+// them an article (capped at 50), or off when enabled is false. Call it
+// before t is shared.
+func (t *Tagger) WithAuto(enabled bool, max int) *Tagger {
+	switch {
+	case !enabled:
+		t.autoMax = 0
+	case max <= 0:
+		t.autoMax = DefaultAutoMax
+	default:
+		t.autoMax = min(max, maxAutoMax)
+	}
+	return t
+}
+
 // Errors New wraps.
 var (
 	errEmptyTag = fmt.Errorf("empty tag")
 	errNoWords  = fmt.Errorf("no words")
 )
+
+// Tag is one raw tag as t spells it: normalised, aliases applied; "" when
+// nothing is left.
+func (t *Tagger) Tag(raw string) string { return t.canon(Normalize(raw)) }
 
 // canon applies the aliases to a normalised tag.
 func (t *Tagger) canon(tag string) string {

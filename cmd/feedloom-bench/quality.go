@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/config"
+	"github.com/feedloom/feedloom/storage"
+)
+
+// A labelled news set (testdata/related): articles of several outlets in
+// story clusters, with near-topic distractors, for scoring related posts
+// the way a reader judges them.
+type qualitySet struct {
+	Name     string      `json:"name"`
+	Articles []qualityAr `json:"articles"`
+}
+
+type qualityAr struct {
+	ID         string    `json:"id"`
+	Cluster    string    `json:"cluster"`
+	Domain     string    `json:"domain"`
+	Outlet     string    `json:"outlet"`
+	Language   string    `json:"language"`
+	Published  time.Time `json:"published"`
+	Title      string    `json:"title"`
+	Summary    string    `json:"summary"`
+	Content    string    `json:"content"`
+	Categories []string  `json:"categories"`
+}
+
+func loadQualitySet(path string) (qualitySet, error) {
+	var s qualitySet
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return s, nil
+}
+
+// A quality setup is how a new user might configure feedloom for the set.
+type qualitySetup struct {
+	Name       string
+	Categories bool     // the outlets' own categories are in the feeds
+	SourceTags []string // given to every source
+	Shipped    bool     // the shipped config.yaml's tags section (aliases and rules)
+}
+
+var qualitySetups = []qualitySetup{
+	{Name: "outlets' categories", Categories: true},
+	{Name: "no categories, no tags, no rules"},
+	{Name: "source tags [world]", SourceTags: []string{"world"}},
+	{Name: "shipped config.yaml", SourceTags: []string{"world"}, Shipped: true},
+}
+
+// qualityScore is what a reader sees of one setup.
+type qualityScore struct {
+	Set        string  `json:"set"`
+	Setup      string  `json:"setup"`
+	Articles   int     `json:"articles"`
+	Coverage   float64 `json:"coverage"`       // articles with at least one related post
+	Precision3 float64 `json:"precision_at_3"` // top-3 entries of the same story, of those shown
+	OffDomain  float64 `json:"off_domain"`     // top-3 entries of another domain, of those shown
+	Shown      int     `json:"shown"`          // top-3 entries in all
+}
+
+// scoreQuality ingests the set through the real pipeline (storage,
+// scheduler, file:// sources, one per outlet) under setup and scores the
+// related lists it stored. shipped is the path of the shipped config.yaml.
+func scoreQuality(ctx context.Context, set qualitySet, setup qualitySetup, shipped, dir string) (qualityScore, error) {
+	cfg := config.Default()
+	cfg.Database = filepath.Join(dir, "feedloom.db")
+	if setup.Shipped {
+		sc, err := config.Load(shipped)
+		if err != nil {
+			return qualityScore{}, fmt.Errorf("shipped config: %w", err)
+		}
+		cfg.Tags = sc.Tags
+		cfg.Related = sc.Related
+	}
+	byOutlet := map[string][]qualityAr{}
+	for _, a := range set.Articles {
+		byOutlet[a.Outlet] = append(byOutlet[a.Outlet], a)
+	}
+	// The set's dates are moved so that its newest article is an hour old:
+	// items older than retention.max_age are not stored.
+	var newest time.Time
+	for _, a := range set.Articles {
+		if a.Published.After(newest) {
+			newest = a.Published
+		}
+	}
+	shift := time.Now().Add(-time.Hour).Sub(newest)
+	for _, outlet := range slices.Sorted(maps.Keys(byOutlet)) {
+		path := filepath.Join(dir, outlet+".xml")
+		if err := writeQualityFeed(path, outlet, byOutlet[outlet], setup.Categories, shift); err != nil {
+			return qualityScore{}, err
+		}
+		cfg.Sources = append(cfg.Sources, feeds.Source{Name: outlet, URL: "file://" + path,
+			Tags: setup.SourceTags, Schedule: cfg.Fetch.Schedule})
+	}
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return qualityScore{}, err
+	}
+	defer db.Close()
+	sched, err := newScheduler(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return qualityScore{}, err
+	}
+	results, err := sched.RunOnce(ctx, nil, false, nil)
+	if err != nil {
+		return qualityScore{}, err
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			return qualityScore{}, fmt.Errorf("source %s: %w", r.Source, r.Err)
+		}
+	}
+	label := map[int64]qualityAr{}
+	byLink := map[string]qualityAr{}
+	for _, a := range set.Articles {
+		byLink[qualityLink(a)] = a
+	}
+	var ids []int64
+	err = db.EachArticle(ctx, func(a feeds.Article) error {
+		if q, ok := byLink[a.Link]; ok {
+			label[a.ID] = q
+			ids = append(ids, a.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return qualityScore{}, err
+	}
+	sc := qualityScore{Set: set.Name, Setup: setup.Name, Articles: len(ids)}
+	covered, same, off := 0, 0, 0
+	for _, id := range ids {
+		posts, err := db.Related(ctx, id)
+		if err != nil {
+			return qualityScore{}, err
+		}
+		a := label[id]
+		if len(posts) > 0 {
+			covered++
+		}
+		for _, p := range posts[:min(3, len(posts))] {
+			b := label[p.ArticleID]
+			sc.Shown++
+			if b.Cluster == a.Cluster {
+				same++
+			}
+			if b.Domain != a.Domain {
+				off++
+			}
+		}
+	}
+	if len(ids) > 0 {
+		sc.Coverage = float64(covered) / float64(len(ids))
+	}
+	if sc.Shown > 0 {
+		sc.Precision3 = float64(same) / float64(sc.Shown)
+		sc.OffDomain = float64(off) / float64(sc.Shown)
+	}
+	return sc, nil
+}
+
+// qualityLink is the article's link in its outlet's feed.
+func qualityLink(a qualityAr) string {
+	return "https://" + a.Outlet + ".example/news/" + a.ID
+}
+
+// writeQualityFeed writes one outlet's articles as an RSS 2.0 document.
+func writeQualityFeed(path, outlet string, arts []qualityAr, categories bool, shift time.Duration) error {
+	type item struct {
+		Title      string   `xml:"title"`
+		Link       string   `xml:"link"`
+		GUID       string   `xml:"guid"`
+		PubDate    string   `xml:"pubDate"`
+		Desc       string   `xml:"description,omitempty"`
+		Content    string   `xml:"content:encoded,omitempty"`
+		Categories []string `xml:"category"`
+	}
+	type channel struct {
+		Title    string `xml:"title"`
+		Link     string `xml:"link"`
+		Language string `xml:"language,omitempty"`
+		Items    []item `xml:"item"`
+	}
+	type rss struct {
+		XMLName xml.Name `xml:"rss"`
+		Version string   `xml:"version,attr"`
+		Content string   `xml:"xmlns:content,attr"`
+		Channel channel  `xml:"channel"`
+	}
+	doc := rss{Version: "2.0", Content: "http://purl.org/rss/1.0/modules/content/",
+		Channel: channel{Title: outlet, Link: "https://" + outlet + ".example/"}}
+	langs := map[string]int{}
+	for _, a := range arts {
+		it := item{Title: a.Title, Link: qualityLink(a), GUID: qualityLink(a),
+			PubDate: a.Published.Add(shift).UTC().Format(time.RFC1123Z), Desc: a.Summary, Content: a.Content}
+		if categories {
+			it.Categories = a.Categories
+		}
+		langs[a.Language]++
+		doc.Channel.Items = append(doc.Channel.Items, it)
+	}
+	// An outlet that writes in one language says so, as a real feed does.
+	if len(langs) == 1 {
+		for l := range langs {
+			doc.Channel.Language = l
+		}
+	}
+	b, err := xml.MarshalIndent(doc, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append([]byte(xml.Header), b...), 0o644)
+}
+
+// measureQuality scores every set in dir under every setup.
+func measureQuality(ctx context.Context, dir, shipped string, progress func(string)) ([]qualityScore, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []qualityScore
+	for _, p := range paths {
+		set, err := loadQualitySet(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, setup := range qualitySetups {
+			tmp, err := os.MkdirTemp("", "feedloom-quality-")
+			if err != nil {
+				return nil, err
+			}
+			sc, err := scoreQuality(ctx, set, setup, shipped, tmp)
+			os.RemoveAll(tmp)
+			if err != nil {
+				return nil, fmt.Errorf("%s, %s: %w", set.Name, setup.Name, err)
+			}
+			progress(fmt.Sprintf("quality %s, %s: precision@3 %.2f, off-domain %.0f%%, coverage %.2f",
+				set.Name, setup.Name, sc.Precision3, 100*sc.OffDomain, sc.Coverage))
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}

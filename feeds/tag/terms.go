@@ -1,0 +1,505 @@
+package tag
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/feedloom/feedloom/feeds"
+)
+
+// Limits of automatic key terms (tags.auto).
+const (
+	DefaultAutoMax = 12   // terms an article keeps
+	maxAutoMax     = 50   // the most tags.auto.max may ask for
+	maxTermText    = 3000 // bytes of an article's body read: a news story says what it is about in its lead
+	maxTermTokens  = 1200 // words read in all, whatever the script
+	minTermRunes   = 3    // shorter words say too little ("is", "un"), but for the known abbreviations
+	maxPhraseWords = 4    // the longest name taken as one term ("Floribert Bwana Chui")
+	maxTermBytes   = 64   // longer terms are garbage (MaxTagRunes applies to labels too)
+)
+
+// Weights of where a word occurs and what it is.
+const (
+	weightTitle  = 3.0
+	weightBody   = 1.0
+	bonusName    = 1.5 // a capitalised word or name inside a sentence
+	weightInName = 0.5 // a word of a multi-word name, counted on its own too
+)
+
+// TermKeys returns the keys of encoded terms.
+func TermKeys(terms []string) []string {
+	keys := make([]string, 0, len(terms))
+	for _, t := range terms {
+		keys = append(keys, feeds.DecodeTerm(t).Key)
+	}
+	return keys
+}
+
+// Rarity fills idf[i] with how rare keys[i] is in the store (its inverse
+// document frequency), 0 for a key the store does not know. Terms that are
+// rare in the store say more about an article than common ones.
+type Rarity func(keys []string, idf []float64)
+
+// TermText is the text terms are taken from.
+type TermText struct {
+	Title    string // plain text
+	Summary  string // sanitised HTML
+	Content  string // sanitised HTML
+	Language string // as the feed declared it; "" to detect
+}
+
+// Terms returns the article's key terms, best first, encoded (see
+// feeds.Term.Encode): names and words of its title and lead, stop words of its
+// language left out, weighted by where they occur, whether they are names,
+// and how rare they are in the store (rarity may be nil). It reads at most
+// maxTermText bytes of the body, so its cost is bounded whatever the
+// article's size. It returns nil when auto terms are off.
+func (t *Tagger) Terms(txt TermText, rarity Rarity) []string {
+	if t.autoMax <= 0 {
+		return nil
+	}
+	sc := t.termPool.Get().(*termScratch)
+	defer t.termPool.Put(sc)
+	sc.reset()
+	body := txt.Content
+	if min(len(txt.Summary), maxTermText) > min(len(body), maxTermText) {
+		body = txt.Summary // a teaser longer than the content: the content is a stub
+	}
+	sc.read(txt.Title, false, fieldTitle)
+	sc.read(body, true, fieldBody)
+	li := declaredLanguage(txt.Language)
+	if li < 0 {
+		li = detectLanguage(sc.sample())
+	}
+	sc.li = li
+	sc.stem = newStemmer(li)
+	sc.collect(t)
+	return sc.best(t.autoMax, rarity)
+}
+
+const (
+	fieldTitle = iota
+	fieldBody
+)
+
+// token is one word as read: lower-cased text in sc.buf.
+type token struct {
+	start, end int32
+	field      uint8
+	capital    bool // starts with an upper-case letter (or its last hyphenated part does)
+	upper      bool // capital, and no lower-case letter ("NATO", "US")
+	initial    bool // first word of a sentence, a line or the field
+	brk        bool // punctuation separates it from the previous word
+}
+
+// termScratch is one extraction's memory, reused through the Tagger's pool.
+type termScratch struct {
+	buf    []byte
+	toks   []token
+	cands  map[string]*termCand
+	order  []*termCand
+	li     int
+	stem   stemmer
+	keys   []string
+	idf    []float64
+	caps   [2]int // upper-case letters of each field
+	lowers [2]int // lower-case letters of each field
+	text   string // buf as a string, after read
+}
+
+type termCand struct {
+	key, label string
+	weight     float64
+	name       bool
+	first      int // position of the first occurrence, for stable ties
+}
+
+func (sc *termScratch) reset() {
+	sc.buf, sc.toks = sc.buf[:0], sc.toks[:0]
+	if sc.cands == nil || len(sc.cands) > 4096 {
+		sc.cands = make(map[string]*termCand, 256)
+	} else {
+		clear(sc.cands)
+	}
+	sc.order = sc.order[:0]
+	sc.caps, sc.lowers = [2]int{}, [2]int{}
+	sc.text = ""
+}
+
+// read tokenises one field into sc.buf and sc.toks. With markup set, s is
+// sanitised HTML: tags are skipped (block tags end a sentence) and
+// character references decoded.
+func (sc *termScratch) read(s string, markup bool, field uint8) {
+	if len(s) > maxTermText {
+		s = s[:maxTermText]
+	}
+	r := wordReader{sc: sc, field: field, initial: true, start: -1, apos: -1}
+	for i := 0; i < len(s) && len(sc.toks) < maxTermTokens; {
+		c := s[i]
+		if markup && c == '<' {
+			j := strings.IndexByte(s[i:], '>')
+			if j < 0 {
+				break
+			}
+			if isBlockTag(s[i+1 : i+j]) {
+				r.boundary()
+			} else {
+				r.space()
+			}
+			i += j + 1
+			continue
+		}
+		if markup && c == '&' {
+			if n := entityLen(s[i:]); n > 0 {
+				for _, x := range decodeEntity(s[i : i+n]) {
+					r.add(x)
+				}
+				i += n
+				continue
+			}
+		}
+		x, n := rune(c), 1
+		if c >= utf8.RuneSelf {
+			x, n = utf8.DecodeRuneInString(s[i:])
+		}
+		r.add(x)
+		i += n
+	}
+	r.end()
+	sc.text = string(sc.buf)
+}
+
+// sample is up to 200 lower-case words of the text, for detectLanguage.
+func (sc *termScratch) sample() []string {
+	n := min(len(sc.toks), 200)
+	out := make([]string, n)
+	for i := range n {
+		out[i] = sc.word(i)
+	}
+	return out
+}
+
+func (sc *termScratch) word(i int) string {
+	tk := sc.toks[i]
+	return sc.text[tk.start:tk.end]
+}
+
+// capsInformative reports whether capital letters mean names in field: not
+// in a title (headlines capitalise every word) and not in text set mostly
+// in capitals.
+func (sc *termScratch) capsInformative(field uint8) bool {
+	return field != fieldTitle && sc.caps[field] < sc.lowers[field]
+}
+
+// collect turns the tokens into weighted candidates: names (runs of
+// capitalised words inside sentences, "Islamic State", "Deir ez-Zor") and
+// single words, stop words left out.
+func (sc *termScratch) collect(t *Tagger) {
+	n := len(sc.toks)
+	for i := 0; i < n; {
+		tk := sc.toks[i]
+		if tk.field == fieldTitle {
+			i++
+			continue
+		}
+		if j := sc.nameEnd(i); j > i+1 {
+			for k := i; k < j; k++ {
+				sc.single(t, k, weightBody*weightInName, false)
+			}
+			sc.phrase(t, i, j, weightBody*bonusName)
+			i = j
+			continue
+		} else if j == i+1 {
+			sc.single(t, i, weightBody*bonusName, true)
+			i++
+			continue
+		}
+		sc.single(t, i, weightBody, false)
+		i++
+	}
+	// Title words, and the names of the body that the title repeats
+	// (headline capitals say nothing, so names are only recognised there).
+	for i := 0; i < n && sc.toks[i].field == fieldTitle; i++ {
+		sc.single(t, i, weightTitle, false)
+		for j := i + 2; j <= min(i+maxPhraseWords, n) && sc.toks[j-1].field == fieldTitle; j++ {
+			if sc.toks[j-1].brk {
+				break
+			}
+			key, _ := sc.phraseKey(t, i, j)
+			if c, ok := sc.cands[key]; ok && c.name {
+				c.weight += weightTitle * bonusName
+			}
+		}
+	}
+}
+
+// isCapital reports whether token i starts a name: a capitalised word that
+// is not a stop word, inside a sentence, or at its start when the next word
+// is capitalised too ("Islamic State fighters ...").
+func (sc *termScratch) isCapital(i int) bool {
+	tk := sc.toks[i]
+	if !tk.capital || !sc.capsInformative(tk.field) || isStop(sc.word(i), sc.li) {
+		return false
+	}
+	if !tk.initial {
+		return true
+	}
+	return i+1 < len(sc.toks) && sc.toks[i+1].capital && !sc.toks[i+1].brk && !sc.toks[i+1].initial &&
+		sc.toks[i+1].field == tk.field
+}
+
+// nameEnd returns the end of the name starting at token i (exclusive), i
+// when no name starts there. A name is capitalised words, joined by at most
+// one lower-case particle each ("Bank of England", "Deir ez-Zor").
+func (sc *termScratch) nameEnd(i int) int {
+	if !sc.isCapital(i) {
+		return i
+	}
+	j := i + 1
+	for j < len(sc.toks) && j-i < maxPhraseWords {
+		nx := sc.toks[j]
+		if nx.brk || nx.initial || nx.field != sc.toks[i].field {
+			break
+		}
+		if nx.capital && !isStop(sc.word(j), sc.li) {
+			j++
+			continue
+		}
+		if particles[sc.word(j)] && j+1 < len(sc.toks) && j+1-i < maxPhraseWords {
+			nn := sc.toks[j+1]
+			if nn.capital && !nn.brk && !nn.initial && nn.field == nx.field {
+				j += 2
+				continue
+			}
+		}
+		break
+	}
+	return j
+}
+
+// particles join the words of a name.
+var particles = map[string]bool{"of": true, "de": true, "del": true, "della": true, "di": true, "da": true,
+	"do": true, "dos": true, "du": true, "des": true, "la": true, "le": true, "el": true, "al": true,
+	"bin": true, "ibn": true, "van": true, "von": true, "der": true, "den": true, "ez": true, "es": true,
+	"ul": true, "y": true, "and": true, "for": true, "the": true}
+
+// single counts token i as a word on its own.
+func (sc *termScratch) single(t *Tagger, i int, w float64, name bool) {
+	word := sc.word(i)
+	if abbr, ok := abbreviations[word]; ok && sc.toks[i].upper {
+		sc.add(abbr, sc.keyOf(abbr), w, true, i)
+		return
+	}
+	if isStop(word, sc.li) || !termWord(word) {
+		return
+	}
+	label := t.canon(word)
+	if s, ok := synonyms[label]; ok && label == word {
+		label = s
+	}
+	sc.add(label, sc.keyOf(label), w, name, i)
+}
+
+// phrase counts tokens [i, j) as one name.
+func (sc *termScratch) phrase(t *Tagger, i, j int, w float64) {
+	key, label := sc.phraseKey(t, i, j)
+	if key != "" {
+		sc.add(label, key, w, true, i)
+	}
+}
+
+// phraseKey is the key and label of tokens [i, j) as one term.
+func (sc *termScratch) phraseKey(t *Tagger, i, j int) (key, label string) {
+	var b strings.Builder
+	for k := i; k < j; k++ {
+		if k > i {
+			b.WriteByte('-')
+		}
+		b.WriteString(sc.word(k))
+	}
+	label = t.canon(b.String())
+	if s, ok := synonyms[label]; ok {
+		label = s
+	}
+	if len(label) > maxTermBytes {
+		return "", ""
+	}
+	return sc.keyOf(label), label
+}
+
+// keyOf stems a label part by part.
+func (sc *termScratch) keyOf(label string) string {
+	return stemParts(label, sc.stem)
+}
+
+// stemParts stems each '-'-separated part of a label.
+func stemParts(label string, st stemmer) string {
+	if st.stem == nil {
+		return label
+	}
+	if !strings.Contains(label, "-") {
+		return st.word(label)
+	}
+	parts := strings.Split(label, "-")
+	for i, p := range parts {
+		parts[i] = st.word(p)
+	}
+	return strings.Join(parts, "-")
+}
+
+func (sc *termScratch) add(label, key string, w float64, name bool, pos int) {
+	if key == "" || len(label) > maxTermBytes {
+		return
+	}
+	c, ok := sc.cands[key]
+	if !ok {
+		c = &termCand{key: key, label: label, first: pos}
+		sc.cands[key] = c
+		sc.order = append(sc.order, c)
+	}
+	c.weight += w
+	c.name = c.name || name
+}
+
+// termWord reports whether a lower-case word can be a term: long enough
+// (or a known abbreviation), with a letter, not a number.
+func termWord(w string) bool {
+	letters, runes := 0, 0
+	for _, r := range w {
+		runes++
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if letters == 0 || len(w) > maxTermBytes {
+		return false
+	}
+	// One Han or Kana rune is a word; elsewhere three runes are the least.
+	r, _ := utf8.DecodeRuneInString(w)
+	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
+		return runes >= 2
+	}
+	return runes >= minTermRunes
+}
+
+// best returns the top max candidates, encoded. Names weigh more; a word
+// met once in the body and nowhere else counts less than one the story
+// repeats; the store's rarity scales each, a word it has never seen
+// counting as the rarest it knows.
+func (sc *termScratch) best(max int, rarity Rarity) []string {
+	if len(sc.order) == 0 {
+		return nil
+	}
+	score := make([]float64, len(sc.order))
+	if rarity != nil {
+		sc.keys = sc.keys[:0]
+		for _, c := range sc.order {
+			sc.keys = append(sc.keys, c.key)
+		}
+		sc.idf = slices.Grow(sc.idf[:0], len(sc.keys))[:len(sc.keys)]
+		clear(sc.idf)
+		rarity(sc.keys, sc.idf)
+	}
+	top := 0.0
+	for _, x := range sc.idf[:min(len(sc.idf), len(sc.order))] {
+		top = math.Max(top, x)
+	}
+	for i, c := range sc.order {
+		s := math.Sqrt(c.weight)
+		if c.name {
+			s *= bonusName
+		}
+		if rarity != nil && top > 0 {
+			idf := sc.idf[i]
+			if idf == 0 {
+				idf = top
+			}
+			s *= 0.25 + 0.75*idf/top
+		}
+		score[i] = s
+	}
+	idx := make([]int, len(sc.order))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(score[b], score[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(sc.order[a].first, sc.order[b].first)
+	})
+	out := make([]string, 0, min(max, len(idx)))
+	for _, i := range idx[:min(max, len(idx))] {
+		c := sc.order[i]
+		out = append(out, feeds.Term{Label: c.label, Key: c.key}.Encode())
+	}
+	return out
+}
+
+// isBlockTag reports whether the tag (its text between < and >) ends a
+// sentence: a paragraph, a line break, a heading, a list item, a cell.
+func isBlockTag(tag string) bool {
+	tag = strings.TrimPrefix(tag, "/")
+	end := strings.IndexAny(tag, " \t\n/")
+	if end >= 0 {
+		tag = tag[:end]
+	}
+	switch strings.ToLower(tag) {
+	case "p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+		"tr", "td", "th", "figcaption", "figure", "dt", "dd", "hr", "pre", "table", "section", "article":
+		return true
+	}
+	return false
+}
+
+// decodeEntity decodes one character reference.
+func decodeEntity(ref string) string {
+	if r, ok := commonEntities[ref]; ok {
+		return string(r)
+	}
+	return htmlUnescape(ref)
+}
+
+// RelateKeys returns what related posts compare of an article: the keys of
+// its key terms and of its tags, but for the tags in exclude (source tags,
+// which say where an article came from, not what it is about). A tag's key
+// is its label with the outlets' spellings folded ("ISIL/ISIS", "mideast",
+// "world-news") and stemmed part by part (English rules for Latin script,
+// Russian for Cyrillic: a tag carries no language), so that a category and
+// a term naming the same thing meet.
+func (t *Tagger) RelateKeys(tags, terms []string, exclude map[string]bool) []string {
+	keys := make([]string, 0, len(tags)+len(terms))
+	for _, tm := range terms {
+		if k := feeds.DecodeTerm(tm).Key; k != "" {
+			keys = append(keys, k)
+		}
+	}
+	en, ru := newStemmer(langIndex("en")), newStemmer(langIndex("ru"))
+	for _, tg := range tags {
+		if tg == "" || exclude[tg] {
+			continue
+		}
+		keys = append(keys, tagKey(tg, en, ru))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// tagKey is the related-posts key of a normalised tag.
+func tagKey(tg string, en, ru stemmer) string {
+	if s, ok := sectionSynonyms[tg]; ok {
+		tg = s
+	} else if s, ok := synonyms[tg]; ok {
+		tg = s
+	}
+	return stemParts(tg, scriptStemmer(tg, en, ru))
+}
+
+// TagKey is the related-posts key of one normalised tag (see RelateKeys).
+func TagKey(tg string) string {
+	return tagKey(tg, newStemmer(langIndex("en")), newStemmer(langIndex("ru")))
+}
