@@ -121,11 +121,11 @@ var ErrUnknownSource = errors.New("unknown source")
 // settings is a validated Settings plus what is derived from it.
 type settings struct {
 	Settings
-	byName    map[string]feeds.Source
+	byName map[string]feeds.Source
 	// sourceTags are every source's tags as the tagger spells them: they
 	// say where an article came from, so related posts never compare them.
 	sourceTags map[string]bool
-	schedules map[string]cron.Schedule
+	schedules  map[string]cron.Schedule
 }
 
 // Scheduler runs sources on their schedules. Its methods are safe for
