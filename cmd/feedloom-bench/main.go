@@ -237,6 +237,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "feedloom-bench: quality:", err)
 			return 1
 		}
+		if c, err := measureSharedCorpus(ctx, filepath.Join("..", "shared", "corpus")); err != nil {
+			progress("quality: ../shared/corpus skipped: " + err.Error())
+		} else {
+			res.Corpus = &c
+		}
 	}
 	if !o.skip["serve"] {
 		if res.Serve, err = measureServe(ctx, o, progress); err != nil {

@@ -264,3 +264,100 @@ func measureQuality(ctx context.Context, dir, shipped string, progress func(stri
 	}
 	return out, nil
 }
+
+// corpusCoverage ingests every feed of a corpus folder (../shared/corpus:
+// real feeds of every kind) as one source each, and reports the share of
+// articles with at least one related post and, of the related posts shown,
+// the share from another feed than the article's.
+type corpusCoverage struct {
+	Feeds        int     `json:"feeds"`
+	Articles     int     `json:"articles"`
+	Covered      float64 `json:"covered"`
+	OtherSources float64 `json:"other_sources"`
+}
+
+func measureCorpusCoverage(ctx context.Context, corpus, dir string) (corpusCoverage, error) {
+	var paths []string
+	for _, sub := range []string{"rss", "atom", "json"} {
+		ps, err := filepath.Glob(filepath.Join(corpus, sub, "*"))
+		if err != nil {
+			return corpusCoverage{}, err
+		}
+		paths = append(paths, ps...)
+	}
+	if len(paths) == 0 {
+		return corpusCoverage{}, fmt.Errorf("no feeds under %s", corpus)
+	}
+	cfg := config.Default()
+	cfg.Database = filepath.Join(dir, "feedloom.db")
+	cfg.Retention.MaxAge = 0 // the corpus is old
+	for i, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return corpusCoverage{}, err
+		}
+		cfg.Sources = append(cfg.Sources, feeds.Source{Name: fmt.Sprintf("feed-%d", i), URL: "file://" + abs,
+			Schedule: cfg.Fetch.Schedule})
+	}
+	// The corpus spans decades: no window, so that coverage measures the
+	// text, not the dates.
+	cfg.Related.Window = 100 * 365 * 24 * time.Hour
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return corpusCoverage{}, err
+	}
+	defer db.Close()
+	sched, err := newScheduler(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return corpusCoverage{}, err
+	}
+	if _, err := sched.RunOnce(ctx, nil, false, nil); err != nil {
+		return corpusCoverage{}, err
+	}
+	cov := corpusCoverage{Feeds: len(paths)}
+	sources := map[int64][]string{}
+	err = db.EachArticle(ctx, func(a feeds.Article) error {
+		sources[a.ID] = a.Sources
+		return nil
+	})
+	if err != nil {
+		return corpusCoverage{}, err
+	}
+	covered, shown, other := 0, 0, 0
+	for id, srcs := range sources {
+		posts, err := db.Related(ctx, id)
+		if err != nil {
+			return corpusCoverage{}, err
+		}
+		if len(posts) > 0 {
+			covered++
+		}
+		for _, p := range posts {
+			shown++
+			if !slices.Equal(sources[p.ArticleID], srcs) {
+				other++
+			}
+		}
+	}
+	cov.Articles = len(sources)
+	if cov.Articles > 0 {
+		cov.Covered = float64(covered) / float64(cov.Articles)
+	}
+	if shown > 0 {
+		cov.OtherSources = float64(other) / float64(shown)
+	}
+	return cov, nil
+}
+
+// measureSharedCorpus is measureCorpusCoverage in a temporary folder.
+func measureSharedCorpus(ctx context.Context, corpus string) (corpusCoverage, error) {
+	if _, err := os.Stat(corpus); err != nil {
+		return corpusCoverage{}, err
+	}
+	tmp, err := os.MkdirTemp("", "feedloom-corpus-")
+	if err != nil {
+		return corpusCoverage{}, err
+	}
+	defer os.RemoveAll(tmp)
+	return measureCorpusCoverage(ctx, corpus, tmp)
+}

@@ -24,6 +24,7 @@ type Results struct {
 	Related     []RelatedFigures `json:"related,omitempty"`
 	Serve       *ServeFigures    `json:"serve,omitempty"`
 	Quality     []qualityScore   `json:"quality,omitempty"`
+	Corpus      *corpusCoverage  `json:"corpus_related,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -172,6 +173,10 @@ func writeTable(w io.Writer, r *Results) {
 				fmt.Sprintf("%.2f", q.Precision3), fmt.Sprintf("%.1f%%", 100*q.OffDomain))
 		}
 		tw.write(w)
+	}
+	if c := r.Corpus; c != nil {
+		fmt.Fprintf(w, "  ../shared/corpus (%d real feeds, one source each, no window): %d articles, %.0f%% with a related post, "+
+			"%.0f%% of related posts from another feed\n", c.Feeds, c.Articles, 100*c.Covered, 100*c.OtherSources)
 	}
 	if s := r.Serve; s != nil {
 		fmt.Fprintf(w, "\nSERVE (%s: %d entries, %d bytes, cached; wrk -t%d -d%s --latency; store of %d articles)\n",

@@ -256,6 +256,9 @@ func (t *Tagger) Tag(raw string) string { return t.canon(Normalize(raw)) }
 
 // canon applies the aliases to a normalised tag.
 func (t *Tagger) canon(tag string) string {
+	if len(t.aliases) == 0 {
+		return tag
+	}
 	if c, ok := t.aliases[tag]; ok {
 		return c
 	}

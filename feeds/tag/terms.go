@@ -15,7 +15,7 @@ import (
 const (
 	DefaultAutoMax = 12   // terms an article keeps
 	maxAutoMax     = 50   // the most tags.auto.max may ask for
-	maxTermText    = 3000 // bytes of an article's body read: a news story says what it is about in its lead
+	maxTermText    = 2000 // bytes of an article's body read: a news story says what it is about in its lead
 	maxTermTokens  = 1200 // words read in all, whatever the script
 	minTermRunes   = 3    // shorter words say too little ("is", "un"), but for the known abbreviations
 	maxPhraseWords = 4    // the longest name taken as one term ("Floribert Bwana Chui")
@@ -92,6 +92,7 @@ type token struct {
 	field      uint8
 	capital    bool // starts with an upper-case letter (or its last hyphenated part does)
 	upper      bool // capital, and no lower-case letter ("NATO", "US")
+	stop       bool // a stop word of the article's language (set by collect)
 	initial    bool // first word of a sentence, a line or the field
 	brk        bool // punctuation separates it from the previous word
 }
@@ -106,9 +107,13 @@ type termScratch struct {
 	stem   stemmer
 	keys   []string
 	idf    []float64
-	caps   [2]int // upper-case letters of each field
-	lowers [2]int // lower-case letters of each field
-	text   string // buf as a string, after read
+	caps   [2]int          // upper-case letters of each field
+	lowers [2]int          // lower-case letters of each field
+	text   string          // buf as a string, after read
+	firsts map[string]bool // first words of the names found in the body
+	// stems remembers the stems of words in language stemLang.
+	stems    map[string]string
+	stemLang int
 }
 
 type termCand struct {
@@ -126,6 +131,10 @@ func (sc *termScratch) reset() {
 		clear(sc.cands)
 	}
 	sc.order = sc.order[:0]
+	if sc.firsts == nil {
+		sc.firsts = make(map[string]bool)
+	}
+	clear(sc.firsts)
 	sc.caps, sc.lowers = [2]int{}, [2]int{}
 	sc.text = ""
 }
@@ -200,6 +209,12 @@ func (sc *termScratch) capsInformative(field uint8) bool {
 // single words, stop words left out.
 func (sc *termScratch) collect(t *Tagger) {
 	n := len(sc.toks)
+	table := stopTable()
+	for i := range sc.toks {
+		if bits, ok := table[sc.word(i)]; ok && (sc.li < 0 || bits&(1<<sc.li) != 0) {
+			sc.toks[i].stop = true
+		}
+	}
 	for i := 0; i < n; {
 		tk := sc.toks[i]
 		if tk.field == fieldTitle {
@@ -225,6 +240,9 @@ func (sc *termScratch) collect(t *Tagger) {
 	// (headline capitals say nothing, so names are only recognised there).
 	for i := 0; i < n && sc.toks[i].field == fieldTitle; i++ {
 		sc.single(t, i, weightTitle, false)
+		if !sc.firsts[sc.word(i)] {
+			continue
+		}
 		for j := i + 2; j <= min(i+maxPhraseWords, n) && sc.toks[j-1].field == fieldTitle; j++ {
 			if sc.toks[j-1].brk {
 				break
@@ -242,7 +260,7 @@ func (sc *termScratch) collect(t *Tagger) {
 // is capitalised too ("Islamic State fighters ...").
 func (sc *termScratch) isCapital(i int) bool {
 	tk := sc.toks[i]
-	if !tk.capital || !sc.capsInformative(tk.field) || isStop(sc.word(i), sc.li) {
+	if !tk.capital || !sc.capsInformative(tk.field) || tk.stop {
 		return false
 	}
 	if !tk.initial {
@@ -265,7 +283,7 @@ func (sc *termScratch) nameEnd(i int) int {
 		if nx.brk || nx.initial || nx.field != sc.toks[i].field {
 			break
 		}
-		if nx.capital && !isStop(sc.word(j), sc.li) {
+		if nx.capital && !nx.stop {
 			j++
 			continue
 		}
@@ -294,7 +312,7 @@ func (sc *termScratch) single(t *Tagger, i int, w float64, name bool) {
 		sc.add(abbr, sc.keyOf(abbr), w, true, i)
 		return
 	}
-	if isStop(word, sc.li) || !termWord(word) {
+	if sc.toks[i].stop || !termWord(word) {
 		return
 	}
 	label := t.canon(word)
@@ -309,6 +327,7 @@ func (sc *termScratch) phrase(t *Tagger, i, j int, w float64) {
 	key, label := sc.phraseKey(t, i, j)
 	if key != "" {
 		sc.add(label, key, w, true, i)
+		sc.firsts[sc.word(i)] = true
 	}
 }
 
@@ -331,10 +350,26 @@ func (sc *termScratch) phraseKey(t *Tagger, i, j int) (key, label string) {
 	return sc.keyOf(label), label
 }
 
-// keyOf stems a label part by part.
+// keyOf stems a label part by part. Stems are remembered between
+// articles (words recur: a cold pass stems each word once), per language,
+// up to stemCacheSize words.
 func (sc *termScratch) keyOf(label string) string {
-	return stemParts(label, sc.stem)
+	if sc.stem.stem == nil {
+		return label
+	}
+	if k, ok := sc.stems[label]; ok && sc.stemLang == sc.li {
+		return k
+	}
+	if sc.stems == nil || sc.stemLang != sc.li || len(sc.stems) >= stemCacheSize {
+		sc.stems, sc.stemLang = make(map[string]string, 1024), sc.li
+	}
+	k := stemParts(label, sc.stem)
+	sc.stems[strings.Clone(label)] = k
+	return k
 }
+
+// stemCacheSize bounds a scratch's remembered stems (a few MB).
+const stemCacheSize = 1 << 15
 
 // stemParts stems each '-'-separated part of a label.
 func stemParts(label string, st stemmer) string {
