@@ -206,10 +206,6 @@ func (sc *Scheduler) parseItems(set *settings, src feeds.Source, body []byte, co
 func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed, now time.Time) (arts []feeds.Article, tooOld int) {
 	items := feed.Items
 	keys := normalize.ItemKeys(items)
-	var rarity tag.Rarity
-	if sc.index != nil {
-		rarity = sc.index.Rarity
-	}
 	arts = make([]feeds.Article, 0, len(items))
 	// Items older than retention.max_age are not stored: retention would
 	// delete them within the hour, and the next 200 would store them again.
@@ -228,7 +224,7 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed,
 		}
 		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
 		a.Terms = set.Tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content,
-			Language: feed.Language}, rarity)
+			Language: feed.Language})
 		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
 		arts = append(arts, a)
 	}

@@ -45,7 +45,7 @@ func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 			tags := tagger.Tags(st, a.Categories, a)
 			// Key terms are re-derived from the text; the feed's declared
 			// language is not stored, so the language is detected.
-			terms := tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content}, nil)
+			terms := tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content})
 			ch := change{id: a.ID, tags: tags, terms: terms,
 				tagsChanged: !slices.Equal(tags, a.Tags), termsMoved: !slices.Equal(terms, a.Terms)}
 			if ch.tagsChanged || ch.termsMoved {

@@ -329,19 +329,6 @@ func (ix *Index) Weight(tag string) float64 {
 	return 0
 }
 
-// Rarity fills idf[i] with the weight of keys[i] in the current
-// generation (its idf), 0 for a key no article carries: how rare a word
-// is in the store, for choosing an article's key terms.
-func (ix *Index) Rarity(keys []string, idf []float64) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	for i, k := range keys {
-		if t, ok := ix.tagID[k]; ok && ix.df[t] > 0 {
-			idf[i] = float64(ix.w[t]) / wScale
-		}
-	}
-}
-
 // Capped reports whether tag generates no candidates in this generation.
 func (ix *Index) Capped(tag string) bool {
 	ix.mu.RLock()

@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"iter"
 	"strings"
 	"sync"
 	"unicode"
@@ -76,11 +77,11 @@ func declaredLanguage(s string) int {
 // language whose stop words occur most among them, when they make at least
 // one word in ten (short texts and names say nothing). Cyrillic text with
 // too few stop words is taken as Russian, the one Cyrillic language known.
-func detectLanguage(words []string) int {
+func detectLanguage(words iter.Seq[string]) int {
 	table := stopTable()
 	var hits [16]int
 	n, cyr := 0, 0
-	for _, w := range words {
+	for w := range words {
 		n++
 		if bits, ok := table[w]; ok {
 			for i := range languages {

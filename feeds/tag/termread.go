@@ -27,6 +27,10 @@ type wordReader struct {
 }
 
 func (r *wordReader) add(x rune) {
+	if x < utf8.RuneSelf {
+		r.addASCII(byte(x))
+		return
+	}
 	switch {
 	case unicode.IsLetter(x) || unicode.IsDigit(x) || unicode.IsMark(x):
 		if unicode.In(x, unicode.Han, unicode.Hiragana, unicode.Katakana) {
@@ -57,7 +61,15 @@ func (r *wordReader) add(x rune) {
 			}
 		}
 		r.put(x)
-	case (x == '-' || x == '\'' || x == '’' || x == '‐') && r.start >= 0 && r.joiner == 0:
+	default:
+		r.addOther(x)
+	}
+}
+
+// addOther reads a rune that is no part of a word but a joiner: a hyphen
+// or an apostrophe inside a word, else a separator.
+func (r *wordReader) addOther(x rune) {
+	if (x == '-' || x == '\'' || x == '’' || x == '‐') && r.start >= 0 && r.joiner == 0 {
 		if x == '’' {
 			x = '\''
 		}
@@ -65,19 +77,52 @@ func (r *wordReader) add(x rune) {
 			x = '-'
 		}
 		r.joiner = x
+		return
+	}
+	r.end()
+	switch x {
+	case '.', '!', '?', ':', ';', '…', '|', '•', '\n':
+		r.initial = true
+		r.brk = true
+	case ' ', '\t', '\r', 0xA0:
 	default:
-		r.end()
-		switch x {
-		case '.', '!', '?', ':', ';', '…', '|', '•', '\n':
-			r.initial = true
+		if !unicode.IsSpace(x) {
 			r.brk = true
-		case ' ', '\t', '\r', 0xA0:
-		default:
-			if !unicode.IsSpace(x) {
-				r.brk = true
-			}
 		}
 	}
+}
+
+// addASCII is add for the common case, without the unicode tables.
+func (r *wordReader) addASCII(c byte) {
+	upper := 'A' <= c && c <= 'Z'
+	if !upper && !('a' <= c && c <= 'z') && !('0' <= c && c <= '9') {
+		r.addOther(rune(c))
+		return
+	}
+	if r.start < 0 {
+		r.begin()
+	}
+	sc := r.sc
+	if r.joiner != 0 {
+		if r.joiner == '-' {
+			sc.buf = append(sc.buf, '-')
+		} else {
+			r.apos = len(sc.buf)
+		}
+		r.joiner, r.inPart = 0, false
+	}
+	if !r.inPart {
+		r.inPart, r.partCap = true, upper
+		r.capital = r.capital || upper
+	}
+	if upper {
+		sc.caps[r.field]++
+		c += 'a' - 'A'
+	} else if c >= 'a' {
+		sc.lowers[r.field]++
+		r.upper = false
+	}
+	sc.buf = append(sc.buf, c)
 }
 
 func (r *wordReader) put(x rune) {

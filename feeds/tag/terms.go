@@ -2,6 +2,7 @@ package tag
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -39,11 +40,6 @@ func TermKeys(terms []string) []string {
 	return keys
 }
 
-// Rarity fills idf[i] with how rare keys[i] is in the store (its inverse
-// document frequency), 0 for a key the store does not know. Terms that are
-// rare in the store say more about an article than common ones.
-type Rarity func(keys []string, idf []float64)
-
 // TermText is the text terms are taken from.
 type TermText struct {
 	Title    string // plain text
@@ -53,12 +49,15 @@ type TermText struct {
 }
 
 // Terms returns the article's key terms, best first, encoded (see
-// feeds.Term.Encode): names and words of its title and lead, stop words of its
-// language left out, weighted by where they occur, whether they are names,
-// and how rare they are in the store (rarity may be nil). It reads at most
-// maxTermText bytes of the body, so its cost is bounded whatever the
-// article's size. It returns nil when auto terms are off.
-func (t *Tagger) Terms(txt TermText, rarity Rarity) []string {
+// feeds.Term.Encode): names and words of its title and lead, stop words of
+// its language left out, weighted by where they occur and whether they are
+// names. How rare a term is in the store weighs where it matters, when
+// related posts score a pair (idf); choosing terms from the article alone
+// keeps them the same whenever they are derived (`feedloom retag`), and
+// chose as well on the labelled sets. It reads at most maxTermText bytes of
+// the body, so its cost is bounded whatever the article's size. It returns
+// nil when auto terms are off.
+func (t *Tagger) Terms(txt TermText) []string {
 	if t.autoMax <= 0 {
 		return nil
 	}
@@ -73,12 +72,12 @@ func (t *Tagger) Terms(txt TermText, rarity Rarity) []string {
 	sc.read(body, true, fieldBody)
 	li := declaredLanguage(txt.Language)
 	if li < 0 {
-		li = detectLanguage(sc.sample())
+		li = detectLanguage(sc.words(200))
 	}
 	sc.li = li
 	sc.stem = newStemmer(li)
 	sc.collect(t)
-	return sc.best(t.autoMax, rarity)
+	return sc.best(t.autoMax)
 }
 
 const (
@@ -101,12 +100,10 @@ type token struct {
 type termScratch struct {
 	buf    []byte
 	toks   []token
-	cands  map[string]*termCand
-	order  []*termCand
+	cands  map[string]int32 // key -> index in order
+	order  []termCand
 	li     int
 	stem   stemmer
-	keys   []string
-	idf    []float64
 	caps   [2]int          // upper-case letters of each field
 	lowers [2]int          // lower-case letters of each field
 	text   string          // buf as a string, after read
@@ -119,6 +116,7 @@ type termScratch struct {
 type termCand struct {
 	key, label string
 	weight     float64
+	score      float64
 	name       bool
 	first      int // position of the first occurrence, for stable ties
 }
@@ -126,7 +124,7 @@ type termCand struct {
 func (sc *termScratch) reset() {
 	sc.buf, sc.toks = sc.buf[:0], sc.toks[:0]
 	if sc.cands == nil || len(sc.cands) > 4096 {
-		sc.cands = make(map[string]*termCand, 256)
+		sc.cands = make(map[string]int32, 256)
 	} else {
 		clear(sc.cands)
 	}
@@ -182,14 +180,16 @@ func (sc *termScratch) read(s string, markup bool, field uint8) {
 	sc.text = string(sc.buf)
 }
 
-// sample is up to 200 lower-case words of the text, for detectLanguage.
-func (sc *termScratch) sample() []string {
-	n := min(len(sc.toks), 200)
-	out := make([]string, n)
-	for i := range n {
-		out[i] = sc.word(i)
+// words iterates over the first n words of the text (lower case), for
+// detectLanguage.
+func (sc *termScratch) words(n int) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i := range min(len(sc.toks), n) {
+			if !yield(sc.word(i)) {
+				return
+			}
+		}
 	}
-	return out
 }
 
 func (sc *termScratch) word(i int) string {
@@ -248,8 +248,8 @@ func (sc *termScratch) collect(t *Tagger) {
 				break
 			}
 			key, _ := sc.phraseKey(t, i, j)
-			if c, ok := sc.cands[key]; ok && c.name {
-				c.weight += weightTitle * bonusName
+			if k, ok := sc.cands[key]; ok && sc.order[k].name {
+				sc.order[k].weight += weightTitle * bonusName
 			}
 		}
 	}
@@ -390,12 +390,13 @@ func (sc *termScratch) add(label, key string, w float64, name bool, pos int) {
 	if key == "" || len(label) > maxTermBytes {
 		return
 	}
-	c, ok := sc.cands[key]
+	k, ok := sc.cands[key]
 	if !ok {
-		c = &termCand{key: key, label: label, first: pos}
-		sc.cands[key] = c
-		sc.order = append(sc.order, c)
+		k = int32(len(sc.order))
+		sc.cands[key] = k
+		sc.order = append(sc.order, termCand{key: key, label: label, first: pos})
 	}
+	c := &sc.order[k]
 	c.weight += w
 	c.name = c.name || name
 }
@@ -421,55 +422,29 @@ func termWord(w string) bool {
 	return runes >= minTermRunes
 }
 
-// best returns the top max candidates, encoded. Names weigh more; a word
-// met once in the body and nowhere else counts less than one the story
-// repeats; the store's rarity scales each, a word it has never seen
-// counting as the rarest it knows.
-func (sc *termScratch) best(max int, rarity Rarity) []string {
+// best returns the top max candidates, encoded: by weight, damped (a word
+// the story repeats counts more than one met once, but not in proportion),
+// names above words.
+func (sc *termScratch) best(max int) []string {
 	if len(sc.order) == 0 {
 		return nil
 	}
-	score := make([]float64, len(sc.order))
-	if rarity != nil {
-		sc.keys = sc.keys[:0]
-		for _, c := range sc.order {
-			sc.keys = append(sc.keys, c.key)
-		}
-		sc.idf = slices.Grow(sc.idf[:0], len(sc.keys))[:len(sc.keys)]
-		clear(sc.idf)
-		rarity(sc.keys, sc.idf)
-	}
-	top := 0.0
-	for _, x := range sc.idf[:min(len(sc.idf), len(sc.order))] {
-		top = math.Max(top, x)
-	}
-	for i, c := range sc.order {
-		s := math.Sqrt(c.weight)
+	for i := range sc.order {
+		c := &sc.order[i]
+		c.score = math.Sqrt(c.weight)
 		if c.name {
-			s *= bonusName
+			c.score *= bonusName
 		}
-		if rarity != nil && top > 0 {
-			idf := sc.idf[i]
-			if idf == 0 {
-				idf = top
-			}
-			s *= 0.25 + 0.75*idf/top
-		}
-		score[i] = s
 	}
-	idx := make([]int, len(sc.order))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		if c := cmp.Compare(score[b], score[a]); c != 0 {
+	slices.SortFunc(sc.order, func(a, b termCand) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(sc.order[a].first, sc.order[b].first)
+		return cmp.Compare(a.first, b.first)
 	})
-	out := make([]string, 0, min(max, len(idx)))
-	for _, i := range idx[:min(max, len(idx))] {
-		c := sc.order[i]
+	n := min(max, len(sc.order))
+	out := make([]string, 0, n)
+	for _, c := range sc.order[:n] {
 		out = append(out, feeds.Term{Label: c.label, Key: c.key}.Encode())
 	}
 	return out

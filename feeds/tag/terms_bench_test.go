@@ -13,6 +13,6 @@ func BenchmarkTerms(b *testing.B) {
 	txt := tag.TermText{Title: "ISIS regroups in Syria's desert as attacks rise", Content: `<p>Islamic State fighters have regrouped in the desert near Deir ez-Zor, U.S. officials said on Tuesday, as attacks on Syrian Democratic Forces rose sharply over the past month.</p><p>The militants, who once held the Hamrin Mountains in Iraq, are using old smuggling routes to move weapons and fuel, according to a report by the monitoring group. "They are back, and they are organised," said Gen. Michael Kurilla, who leads Central Command.</p><p>Kurdish-led forces say they detain dozens of suspects every week, but the camps holding families of fighters remain overcrowded and violent.</p>`}
 	b.ReportAllocs()
 	for b.Loop() {
-		tg.Terms(txt, nil)
+		tg.Terms(txt)
 	}
 }

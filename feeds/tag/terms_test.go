@@ -94,7 +94,7 @@ func TestTerms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := labels(tg.Terms(tc.txt, nil))
+			got := labels(tg.Terms(tc.txt))
 			for _, w := range tc.want {
 				if !slices.Contains(got, w) {
 					t.Errorf("terms %q lack %q", got, w)
@@ -119,8 +119,8 @@ func TestTerms(t *testing.T) {
 // key, so related posts see them as the same term.
 func TestTermsStemSharedKeys(t *testing.T) {
 	tg, _ := tag.New(nil, nil)
-	a := keysOf(tg.Terms(tag.TermText{Title: "Elections postponed", Content: "<p>The elections were postponed.</p>"}, nil))
-	b := keysOf(tg.Terms(tag.TermText{Title: "Election postponed again", Content: "<p>The election was postponed.</p>"}, nil))
+	a := keysOf(tg.Terms(tag.TermText{Title: "Elections postponed", Content: "<p>The elections were postponed.</p>"}))
+	b := keysOf(tg.Terms(tag.TermText{Title: "Election postponed again", Content: "<p>The election was postponed.</p>"}))
 	shared := 0
 	for _, k := range a {
 		if slices.Contains(b, k) {
@@ -132,33 +132,13 @@ func TestTermsStemSharedKeys(t *testing.T) {
 	}
 }
 
-func TestTermsRarity(t *testing.T) {
-	tg, _ := tag.New(nil, nil)
-	txt := tag.TermText{Title: "Government budget vote in Lisbon", Content: "<p>The government budget vote in Lisbon passed.</p>"}
-	// The store has seen "govern" and "budget" everywhere and "lisbon" never.
-	rarity := func(keys []string, idf []float64) {
-		for i, k := range keys {
-			switch k {
-			case "govern", "budget", "vote":
-				idf[i] = 0.1
-			case "pass":
-				idf[i] = 5
-			}
-		}
-	}
-	got := labels(tg.Terms(txt, rarity))
-	if len(got) == 0 || got[0] != "lisbon" {
-		t.Errorf("terms %q: want the rare lisbon first", got)
-	}
-}
-
 func TestTermsOff(t *testing.T) {
 	tg, _ := tag.New(nil, nil)
-	if got := tg.WithAuto(false, 0).Terms(tag.TermText{Title: "Anything at all here"}, nil); got != nil {
+	if got := tg.WithAuto(false, 0).Terms(tag.TermText{Title: "Anything at all here"}); got != nil {
 		t.Errorf("auto off: %q", got)
 	}
 	tg, _ = tag.New(nil, nil)
-	if got := tg.WithAuto(true, 2).Terms(tag.TermText{Title: "Lisbon budget vote government"}, nil); len(got) != 2 {
+	if got := tg.WithAuto(true, 2).Terms(tag.TermText{Title: "Lisbon budget vote government"}); len(got) != 2 {
 		t.Errorf("max 2: %q", got)
 	}
 }
@@ -202,7 +182,7 @@ func TestTermsBoundedCost(t *testing.T) {
 		{Title: "東京で地震 震度5強を観測", Content: "<p>東京都で震度5強の地震がありました。</p>"},
 		{Content: strings.Repeat("<b>", 1<<16)},
 	} {
-		got := tg.Terms(txt, nil)
+		got := tg.Terms(txt)
 		if len(got) > tag.DefaultAutoMax {
 			t.Errorf("%d terms", len(got))
 		}
@@ -221,7 +201,7 @@ func FuzzTerms(f *testing.F) {
 	f.Add("東京", "<p>東京都</p>", "ja")
 	tg, _ := tag.New(map[string]string{"isis": "islamic-state"}, nil)
 	f.Fuzz(func(t *testing.T, title, content, lang string) {
-		got := tg.Terms(tag.TermText{Title: title, Content: content, Language: lang}, nil)
+		got := tg.Terms(tag.TermText{Title: title, Content: content, Language: lang})
 		if len(got) > tag.DefaultAutoMax {
 			t.Fatalf("%d terms", len(got))
 		}
