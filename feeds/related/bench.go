@@ -30,20 +30,25 @@ type BenchResult struct {
 // Synthetic corpus shape (the benchmark).
 const (
 	benchTags    = 50_000
+	benchTerms   = 300_000 // distinct key terms (tags.auto) in a store of a million news articles
+	benchPerArt  = 12      // key terms an article keeps (tags.auto.max's default)
 	benchWords   = 20_000
 	benchSpan    = 365 * 24 * time.Hour
 	benchWindow  = 720 * time.Hour
 	benchSamples = 1000
 )
 
-// corpus generates articles with Zipf-distributed tags (5–8 each, 50k
-// distinct), titles of 6–10 random words and publication dates spread over
-// a year, deterministically from a seed, one at a time so the corpus itself
-// takes no memory.
+// corpus generates articles with what the index compares of a news
+// article: 2–4 Zipf-distributed tags (categories and rules, 50k distinct)
+// and 12 Zipf-distributed key terms (300k distinct), titles of 6–10 random
+// words and publication dates spread over a year, deterministically from a
+// seed, one at a time so the corpus itself takes no memory.
 type corpus struct {
 	r     *rand.Rand
 	z     *rand.Zipf
+	zt    *rand.Zipf
 	tags  []string
+	terms []string
 	words []string
 	start time.Time
 }
@@ -52,8 +57,12 @@ func newCorpus(seed int64) *corpus {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	c := &corpus{r: r, z: rand.NewZipf(r, 1.1, 1, benchTags-1),
 		start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c.zt = rand.NewZipf(r, 1.05, 1, benchTerms-1)
 	for i := range benchTags {
 		c.tags = append(c.tags, fmt.Sprintf("tag-%d", i))
+	}
+	for i := range benchTerms {
+		c.terms = append(c.terms, fmt.Sprintf("term-%d", i))
 	}
 	for i := range benchWords {
 		c.words = append(c.words, fmt.Sprintf("w%d", i))
@@ -63,8 +72,13 @@ func newCorpus(seed int64) *corpus {
 
 func (c *corpus) article(buf []string) (title string, tags []string) {
 	tags = buf[:0]
-	for k := 5 + c.r.IntN(4); len(tags) < k; {
+	for k := 2 + c.r.IntN(3); len(tags) < k; {
 		if t := c.tags[c.z.Uint64()]; !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	for k := len(tags) + benchPerArt; len(tags) < k; {
+		if t := c.terms[c.zt.Uint64()]; !slices.Contains(tags, t) {
 			tags = append(tags, t)
 		}
 	}
