@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -90,11 +91,8 @@ func detectLanguage(words iter.Seq[string]) int {
 				}
 			}
 		}
-		for _, r := range w {
-			if unicode.Is(unicode.Cyrillic, r) {
-				cyr++
-			}
-			break
+		if r, _ := utf8.DecodeRuneInString(w); unicode.Is(unicode.Cyrillic, r) {
+			cyr++
 		}
 	}
 	best := -1
@@ -110,16 +108,6 @@ func detectLanguage(words iter.Seq[string]) int {
 		return langIndex("ru")
 	}
 	return -1
-}
-
-// isStop reports whether w is a stop word of language li (of any known
-// language when li < 0, so that undetected text still drops "the" and "и").
-func isStop(w string, li int) bool {
-	bits, ok := stopTable()[w]
-	if !ok {
-		return false
-	}
-	return li < 0 || bits&(1<<li) != 0
 }
 
 // stemmer stems words of one language, reusing one Snowball environment.
