@@ -397,22 +397,8 @@ func (db *DB) EachArticleTags(ctx context.Context, fn func(feeds.IndexEntry) err
 }
 
 // allTerms reads every article's joined key terms.
-func allTerms(ctx context.Context, tx *sql.Tx) (_ map[int64]string, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT article_id, terms FROM article_terms`)
-	if err != nil {
-		return nil, err
-	}
-	defer closeRows(rows, &err)
-	out := make(map[int64]string)
-	for rows.Next() {
-		var id int64
-		var t string
-		if err := rows.Scan(&id, &t); err != nil {
-			return nil, err
-		}
-		out[id] = t
-	}
-	return out, rows.Err()
+func allTerms(ctx context.Context, tx *sql.Tx) (map[int64]string, error) {
+	return idStrings(ctx, tx, `SELECT article_id, terms FROM article_terms`)
 }
 
 // splitTerms is the inverse of the '\n' join article_terms stores.
@@ -476,8 +462,13 @@ func (db *DB) ArticleTagsByIDs(ctx context.Context, ids []int64, fn func(feeds.I
 
 // tagNames maps every tag id to its name; the strings are shared by every
 // article that carries the tag.
-func tagNames(ctx context.Context, tx *sql.Tx) (_ map[int64]string, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM tags`)
+func tagNames(ctx context.Context, tx *sql.Tx) (map[int64]string, error) {
+	return idStrings(ctx, tx, `SELECT id, name FROM tags`)
+}
+
+// idStrings reads a query of (id, text) rows into a map.
+func idStrings(ctx context.Context, tx *sql.Tx, query string) (_ map[int64]string, err error) {
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -485,11 +476,11 @@ func tagNames(ctx context.Context, tx *sql.Tx) (_ map[int64]string, err error) {
 	out := make(map[int64]string)
 	for rows.Next() {
 		var id int64
-		var n string
-		if err := rows.Scan(&id, &n); err != nil {
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
 			return nil, err
 		}
-		out[id] = n
+		out[id] = s
 	}
 	return out, nil
 }
