@@ -128,3 +128,16 @@ func cleanGUID(g string) string {
 	}
 	return g
 }
+
+// Articles normalises one fetched document's items seen at now, index for
+// index, with their ItemKey set: what the store's dedupe needs of a
+// document is decided here, over all its items at once.
+func (n *Normalizer) Articles(feed *feeds.Feed, now time.Time) []feeds.Article {
+	keys := ItemKeys(feed.Items)
+	arts := make([]feeds.Article, len(feed.Items))
+	for i, it := range feed.Items {
+		arts[i] = n.Article(it, now)
+		arts[i].ItemKey = keys[i]
+	}
+	return arts
+}
