@@ -76,6 +76,9 @@ type Item struct {
 	Published  time.Time // zero when missing or unparseable
 	Updated    time.Time // zero when missing or unparseable
 	Categories []string  // as the feed wrote them (RSS category, Atom term, JSON tags, dc:subject)
+	// Outlet is the publisher an aggregator names as the item's origin
+	// (Google News's <source>), so that its name can be cut from the title.
+	Outlet string
 }
 
 // Article is one story as feedloom keeps it: normalised, sanitised, stored
@@ -85,8 +88,9 @@ type Article struct {
 	ItemKey     string // identity inside the source that sent it (guid, else link, else title+date); input to Ingest only
 	GUID        string // the guid/id the first carrying source gave it
 	Link        string // canonical link to the original
+	LinkKey     string // Link as dedupe compares it (normalize.LinkKey); "" when the link names no single story
 	Title       string // plain text
-	TitleKey    string // normalised title (lower case, punctuation dropped) for cross-source dedupe
+	TitleKey    string // the title as dedupe compares it: affixes and outlet names cut, lower case, punctuation dropped
 	Summary     string // sanitised HTML
 	Content     string // sanitised HTML
 	Author      string // plain text
@@ -96,6 +100,7 @@ type Article struct {
 	ContentHash string   // hash of what readers see; a change makes the stored row update
 	Tags        []string // normalised, sorted
 	Categories  []string // the feed's own categories as received, kept so `feedloom retag` can re-derive Tags
+	Terms       []string // key terms found in the text (tags.auto), best first; kept apart from Tags
 	Sources     []string // names of every source that carried it, first carrier first
 }
 
@@ -121,6 +126,7 @@ type IndexEntry struct {
 	Published time.Time
 	TitleKey  string
 	Tags      []string // sorted
+	Terms     []string // key terms, best first (tags.auto)
 }
 
 // SourceState is a source's fetch state as stored between runs.

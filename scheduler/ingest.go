@@ -10,7 +10,6 @@ import (
 
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/feeds/fetch"
-	"github.com/feedloom/feedloom/feeds/normalize"
 	"github.com/feedloom/feedloom/feeds/parse"
 )
 
@@ -196,14 +195,15 @@ func (sc *Scheduler) parseItems(set *settings, src feeds.Source, body []byte, co
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	arts, tooOld := sc.articles(set, src, feed.Items, now)
+	arts, tooOld := sc.articles(set, src, feed, now)
 	return feed, arts, tooOld, nil
 }
 
 // articles normalises and tags a fetched document's items, leaving out (and
 // counting) those older than retention.max_age.
-func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Item, now time.Time) (arts []feeds.Article, tooOld int) {
-	keys := normalize.ItemKeys(items)
+func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed, now time.Time) (arts []feeds.Article, tooOld int) {
+	items := feed.Items
+	all := sc.norm.Articles(feed, now) // item keys and link identity are the whole document's
 	arts = make([]feeds.Article, 0, len(items))
 	// Items older than retention.max_age are not stored: retention would
 	// delete them within the hour, and the next 200 would store them again.
@@ -212,13 +212,10 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 		oldest = now.Add(-set.Retention.MaxAge)
 	}
 	for i, it := range items {
-		a := sc.norm.Article(it, now)
+		a := all[i]
 		if a.Published.Before(oldest) {
 			tooOld++
 			continue
-		}
-		if i < len(keys) {
-			a.ItemKey = keys[i]
 		}
 		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
 		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
