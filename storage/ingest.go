@@ -698,7 +698,7 @@ func (in *ingester) merge(keep, loser int64) error {
 			UNION SELECT title_key, ?1, ?3 FROM articles WHERE id = ?2 AND title_key != ''`},
 		{"links", `INSERT OR IGNORE INTO article_links (link, article_id)
 			SELECT link, ?1 FROM article_links WHERE article_id = ?2
-			UNION SELECT link, ?1 FROM articles WHERE id = ?2 AND link != ''`},
+			UNION SELECT link_key, ?1 FROM articles WHERE id = ?2 AND link_key != ''`},
 		{"aliases", `UPDATE article_aliases SET article_id = ?1 WHERE article_id = ?2`},
 		{"alias", `INSERT OR REPLACE INTO article_aliases (old_id, article_id) VALUES (?2, ?1)`},
 	} {

@@ -43,10 +43,13 @@ type labelled struct {
 
 // dedupeScore is how a store grouped dedupeSet's items, pair by pair.
 type dedupeScore struct {
-	Items, Stories, Articles int
-	Lost                     int // items no article carries
-	Precision, Recall        float64
-	Wrong                    []string // stories an article mixes, for the report
+	Items     int      `json:"items"`
+	Stories   int      `json:"stories"`
+	Articles  int      `json:"articles"`
+	Lost      int      `json:"lost"` // items no article carries
+	Precision float64  `json:"precision"`
+	Recall    float64  `json:"recall"`
+	Wrong     []string `json:"mixed,omitempty"` // articles that mix stories
 }
 
 // loadDedupeSet decodes the embedded set.

@@ -23,6 +23,7 @@ type Results struct {
 	Ingest      []*IngestFigures `json:"ingest,omitempty"`
 	Related     []RelatedFigures `json:"related,omitempty"`
 	Serve       *ServeFigures    `json:"serve,omitempty"`
+	Dedupe      *dedupeScore     `json:"dedupe,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -184,6 +185,10 @@ func writeTable(w io.Writer, r *Results) {
 		for _, n := range s.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
+	}
+	if d := r.Dedupe; d != nil {
+		fmt.Fprintf(w, "\nDEDUPE (labelled set, cmd/feedloom-bench/testdata/dedupe)\n  %d items, %d stories -> %d articles: pairwise precision %.3f, recall %.3f, %d items lost\n",
+			d.Items, d.Stories, d.Articles, d.Precision, d.Recall, d.Lost)
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "\nskipped: %s\n", strings.Join(r.Skipped, ", "))
