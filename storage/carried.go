@@ -20,12 +20,13 @@ type Carried struct {
 	Rule      string    `json:"rule"` // a dedupe.Rule's name; "unknown" for items stored before rules were kept
 }
 
-// carriedSQL reads carriages with their item. Rows stored before
-// migration 0009 kept no item: the creator's is the article's own.
+// carriedSQL reads carriages with their item. The creator's item is the
+// article's own (Ingest does not write it twice; a merge copies it into
+// the carriage); rows stored before migration 0009 kept no item either.
 const carriedSQL = `SELECT c.article_id, s.name,
-	CASE WHEN c.rule = '' AND c.creator = 1 THEN a.guid ELSE c.guid END,
-	CASE WHEN c.rule = '' AND c.creator = 1 THEN a.link ELSE c.link END,
-	CASE WHEN c.rule = '' AND c.creator = 1 THEN a.title ELSE c.title END,
+	CASE WHEN c.creator = 1 THEN a.guid ELSE c.guid END,
+	CASE WHEN c.creator = 1 THEN a.link ELSE c.link END,
+	CASE WHEN c.creator = 1 THEN a.title ELSE c.title END,
 	c.published, c.rule, c.creator
 	FROM carriages c JOIN sources s ON s.id = c.source_id JOIN articles a ON a.id = c.article_id
 	WHERE c.article_id IN `

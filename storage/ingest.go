@@ -691,8 +691,13 @@ func (in *ingester) merge(keep, loser int64) error {
 	}
 	kept := in.articles[keep]
 	for _, q := range []struct{ what, sql string }{
+		// The loser's creator kept its item in the loser's row: copied first.
 		{"carriages", `UPDATE carriages SET article_id = ?1, published = ?3, creator = 0,
-			rule = CASE creator WHEN 1 THEN 'merge' ELSE rule END WHERE article_id = ?2`},
+			rule = CASE creator WHEN 1 THEN 'merge' ELSE rule END,
+			guid = CASE creator WHEN 1 THEN (SELECT guid FROM articles WHERE id = ?2) ELSE guid END,
+			link = CASE creator WHEN 1 THEN (SELECT link FROM articles WHERE id = ?2) ELSE link END,
+			title = CASE creator WHEN 1 THEN (SELECT title FROM articles WHERE id = ?2) ELSE title END
+			WHERE article_id = ?2`},
 		{"titles", `INSERT OR IGNORE INTO article_titles (title_key, article_id, published)
 			SELECT title_key, ?1, ?3 FROM article_titles WHERE article_id = ?2
 			UNION SELECT title_key, ?1, ?3 FROM articles WHERE id = ?2 AND title_key != ''`},
@@ -853,8 +858,12 @@ func (in *ingester) queueCarriage(key string, article int64, rule dedupe.Rule, a
 	}
 	in.queued[key] = len(in.newCarr)
 	in.known.add(keyItem, in.sourceID, key)
+	guid, link, title := a.GUID, a.Link, a.Title
+	if rule == dedupe.RuleNew { // the article's own: not written twice (see CarriedFor)
+		guid, link, title = "", "", ""
+	}
 	in.newCarr = append(in.newCarr, in.sourceID, key, article, in.articles[article].published, in.now,
-		rule == dedupe.RuleNew, rule.String(), a.GUID, a.Link, a.Title, a.ContentHash)
+		rule == dedupe.RuleNew, rule.String(), guid, link, title, a.ContentHash)
 }
 
 // updateCarriage records what the source sent last under key, in the queue

@@ -1,6 +1,8 @@
 package storage_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,18 @@ func TestIngestLinkKeys(t *testing.T) {
 	// A later copy under the original's link, re-titled, finds the survivor.
 	if got := ingest(t, db, "radio", t0.Add(time.Hour), keyed("r", "https://news.example/1", "MPs back spending plan", t0, "h4")); got.New != 0 {
 		t.Errorf("copy under a merged link: %+v, want a duplicate", got)
+	}
+	items, err := db.CarriedFor(context.Background(), []int64{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items[1] {
+		got = append(got, it.Source+" "+it.Rule+" "+it.GUID+" "+it.Title)
+	}
+	want := []string{"wire new w " + title, "blog merge b Budget passes", "paper link p " + title, "radio link r MPs back spending plan"}
+	if !slices.Equal(got, want) {
+		t.Errorf("items of the survivor:\n%q\nwant\n%q", got, want)
 	}
 	// Items whose link is no identity stay apart.
 	a1 := keyed("c1", "https://city.example/news", "Trash schedule changes for the holidays", t0, "h5")

@@ -3,7 +3,8 @@
 -- no scheme, www./m./amp. host, AMP path or trailing slash), apart from
 -- the published link; article_links now holds such keys too. Rows stored
 -- before keep their canonical link as key (they miss, never mis-, merges).
--- carriages keep the item each source sent (guid, link, title) and the
+-- carriages keep the item each source sent (guid, link, title; '' for the
+-- creator, whose item is the article's own until a merge copies it) and the
 -- dedupe rule that joined it to its article, for `feedloom explain` and
 -- `feedloom export`; rows stored before have ''.
 ALTER TABLE articles ADD COLUMN link_key TEXT NOT NULL DEFAULT '';
