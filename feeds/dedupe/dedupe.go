@@ -176,7 +176,9 @@ func compareTitles(a, b string) (similarity, int) {
 		}
 		return simNone, 0
 	}
-	if j := jaccard(a, b); j >= SimilarTitles {
+	// Alike titles name the same numbers in the same order: "feed 1
+	// reports story 13" is not "feed 13 reports story 1".
+	if j := jaccard(a, b); j >= SimilarTitles && numbers(a) == numbers(b) {
 		return simSimilar, min(words(a), words(b))
 	}
 	return simNone, 0
@@ -210,4 +212,16 @@ func jaccard(a, b string) float64 {
 		return 0
 	}
 	return float64(both) / float64(len(set))
+}
+
+// numbers is the words of a title key that hold a digit, in order.
+func numbers(k string) string {
+	var b strings.Builder
+	for w := range strings.FieldsSeq(k) {
+		if strings.ContainsAny(w, "0123456789") {
+			b.WriteString(w)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }

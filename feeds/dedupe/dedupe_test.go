@@ -38,6 +38,7 @@ func TestMatch(t *testing.T) {
 		{"a word more, same body", "rivian lays off 4 of staff ahead of r2 launch", "rivian lays off 4 of its staff ahead of r2 launch", time.Hour, false, body, body, dedupe.RuleBody, true},
 		{"one word differs, other body", "storm knocks out power to thousands in springfield", "storm knocks out power to thousands in riverton", time.Hour, false, body, other, dedupe.RuleNew, false},
 		{"opening only repeats the title", "morning briefing what you need", "morning briefing what you need", time.Hour, false, "<p>Morning briefing what you need</p>", "<p>Morning briefing what you need</p>", dedupe.RuleNew, false},
+		{"same words, numbers swapped", "crash feed 1 reports story 13 today", "crash feed 13 reports story 1 today", time.Hour, false, body, body, dedupe.RuleNew, false},
 		{"one word title", "photos", "photos", 0, false, body, body, dedupe.RuleNew, false},
 		{"empty", "", "", 0, false, body, body, dedupe.RuleNew, false},
 	}
