@@ -240,8 +240,8 @@ func isDigits(s string) bool {
 // "feds"), so that abbreviations and possessives compare alike however
 // they were punctuated.
 func foldLetters(k string) string {
-	if !strings.Contains(k, " ") {
-		return k
+	if !hasLetterWord(k) {
+		return k // most titles: no work, no allocation
 	}
 	words := strings.Split(k, " ")
 	out := words[:0]
@@ -257,4 +257,15 @@ func foldLetters(k string) string {
 		prevSingle = single(w)
 	}
 	return strings.Join(out, " ")
+}
+
+// hasLetterWord reports whether a TitleKey has a one-letter word after its
+// first, the only case foldLetters changes.
+func hasLetterWord(k string) bool {
+	for i := 1; i+1 < len(k); i++ {
+		if k[i] == ' ' && k[i+1] >= 'a' && k[i+1] <= 'z' && (i+2 == len(k) || k[i+2] == ' ') {
+			return true
+		}
+	}
+	return false
 }

@@ -138,3 +138,15 @@ func TestArticlesSharedLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestDedupeTitleKeyBadInput: a title of one character or of 5 MB costs
+// little and keys as the rest do.
+func TestDedupeTitleKeyBadInput(t *testing.T) {
+	huge := strings.Repeat("Breaking news &amp;amp; more - ", 5<<20/31)
+	if k := normalize.DedupeTitleKey(normalize.Title(huge), "Reuters"); len(k) > 4*normalize.MaxTitleRunes {
+		t.Errorf("key of a 5 MB title is %d bytes", len(k))
+	}
+	for _, s := range []string{"a", "…", "-", ":", "&", "U.", " - Reuters", "UPDATE 2-"} {
+		_ = normalize.DedupeTitleKey(s, "Reuters") // must not panic
+	}
+}
