@@ -78,6 +78,9 @@ type Item struct {
 	Published  time.Time // zero when missing or unparseable
 	Updated    time.Time // zero when missing or unparseable
 	Categories []string  // as the feed wrote them (RSS category, Atom term, JSON tags, dc:subject)
+	// Outlet is the publisher an aggregator names as the item's origin
+	// (Google News's <source>), so that its name can be cut from the title.
+	Outlet string
 }
 
 // Article is one story as feedloom keeps it: normalised, sanitised, stored
@@ -87,8 +90,9 @@ type Article struct {
 	ItemKey     string // identity inside the source that sent it (guid, else link, else title+date); input to Ingest only
 	GUID        string // the guid/id the first carrying source gave it
 	Link        string // canonical link to the original
+	LinkKey     string // Link as dedupe compares it (normalize.LinkKey); "" when the link names no single story
 	Title       string // plain text
-	TitleKey    string // normalised title (lower case, punctuation dropped) for cross-source dedupe
+	TitleKey    string // the title as dedupe compares it: affixes and outlet names cut, lower case, punctuation dropped
 	Summary     string // sanitised HTML
 	Content     string // sanitised HTML
 	Author      string // plain text

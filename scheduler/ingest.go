@@ -10,7 +10,6 @@ import (
 
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/feeds/fetch"
-	"github.com/feedloom/feedloom/feeds/normalize"
 	"github.com/feedloom/feedloom/feeds/parse"
 	"github.com/feedloom/feedloom/feeds/tag"
 )
@@ -205,7 +204,7 @@ func (sc *Scheduler) parseItems(set *settings, src feeds.Source, body []byte, co
 // counting) those older than retention.max_age.
 func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed, now time.Time) (arts []feeds.Article, tooOld int) {
 	items := feed.Items
-	keys := normalize.ItemKeys(items)
+	all := sc.norm.Articles(feed, now) // item keys and link identity are the whole document's
 	arts = make([]feeds.Article, 0, len(items))
 	// Items older than retention.max_age are not stored: retention would
 	// delete them within the hour, and the next 200 would store them again.
@@ -214,13 +213,10 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed,
 		oldest = now.Add(-set.Retention.MaxAge)
 	}
 	for i, it := range items {
-		a := sc.norm.Article(it, now)
+		a := all[i]
 		if a.Published.Before(oldest) {
 			tooOld++
 			continue
-		}
-		if i < len(keys) {
-			a.ItemKey = keys[i]
 		}
 		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
 		a.Terms = set.Tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content,

@@ -182,7 +182,7 @@ func TestRelateMerged(t *testing.T) {
 	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 	put := func(source, key, link, title string, tags ...string) feeds.IngestResult {
 		res, err := db.Ingest(ctx, source, feeds.SourceState{Name: source, URL: "https://" + source + ".example/feed"},
-			[]feeds.Article{{ItemKey: key, GUID: key, Link: link, Title: title, TitleKey: title,
+			[]feeds.Article{{ItemKey: key, GUID: key, Link: link, LinkKey: link, Title: title, TitleKey: title,
 				Published: t0, ContentHash: key, Tags: tags}}, t0)
 		if err != nil {
 			t.Fatal(err)

@@ -115,7 +115,7 @@ func TestGroupedIngestsConcurrent(t *testing.T) {
 			var arts []feeds.Article
 			for i := range items {
 				k := fmt.Sprintf("f%d-%d", f, i)
-				arts = append(arts, feeds.Article{ItemKey: k, GUID: k, Link: "https://x.example/" + k,
+				arts = append(arts, feeds.Article{ItemKey: k, GUID: k, Link: "https://x.example/" + k, LinkKey: "x.example/" + k,
 					Title: "story " + k + " about the harbour strike", TitleKey: "story " + k + " about the harbour strike",
 					Published: now, ContentHash: k, Tags: []string{"ports", fmt.Sprintf("region-%d", f%3)}})
 			}

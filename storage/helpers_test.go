@@ -35,7 +35,7 @@ func openDB(t testing.TB) (*storage.DB, string) {
 // art builds an article as the normaliser would hand it to Ingest.
 func art(key, link, title string, pub time.Time, hash string, tags ...string) feeds.Article {
 	return feeds.Article{
-		ItemKey: key, GUID: key, Link: link, Title: title, TitleKey: titleKey(title),
+		ItemKey: key, GUID: key, Link: link, LinkKey: link, Title: title, TitleKey: titleKey(title),
 		Summary: "<p>" + title + "</p>", Content: "<p>body of " + title + "</p>", Author: "desk",
 		Published: pub, ContentHash: hash, Tags: tags,
 	}

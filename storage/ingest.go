@@ -12,15 +12,8 @@ import (
 	"unicode"
 
 	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/dedupe"
 )
-
-// titleWindow is how far apart two articles' publication times may be for
-// the same normalised title to make them one story (SPEC.md, Dedupe).
-const titleWindow = 48 * time.Hour
-
-// minTitleWords is the fewest words a TitleKey needs to identify a story on
-// its own; shorter titles ("Live updates") never merge by title.
-const minTitleWords = 4
 
 // ingester holds one Ingest transaction's statements and state. Lookups
 // are prefetched for the whole feed (one query each for item keys, links,
@@ -53,6 +46,7 @@ type ingester struct {
 	queued   map[string]int           // item key -> index of its row in newCarr
 	uses     map[int64]int64          // tag id -> article_tags rows this batch added
 	names    map[int64]string         // tag id -> name, for every tag id in tagsOf
+	bodies   map[int64]string         // article -> opening, for articles this batch inserted
 }
 
 type carriage struct {
@@ -110,7 +104,7 @@ func (db *DB) Ingest(ctx context.Context, source string, st feeds.SourceState, a
 			carried: make(map[string]carriage), byLink: make(map[string]int64),
 			byTitle: make(map[string][]titleHit), articles: make(map[int64]articleInfo),
 			tagsOf: make(map[int64]map[int64]bool), uses: make(map[int64]int64),
-			names: make(map[int64]string)}
+			names: make(map[int64]string), bodies: make(map[int64]string)}
 		in.bind(db.st)
 		in.known = &db.known
 		in.tags = tagResolver{ctx: ctx, cache: &db.tags, sel: in.s.tagID, ins: in.s.insTag}
@@ -167,7 +161,7 @@ func (in *ingester) bind(s *stmts) {
 		clearRelated: b(s.clearRelated), updCarriage: b(s.updCarriage),
 		insArticleTag: b(s.insArticleTag), tagID: b(s.tagID), insTag: b(s.insTag),
 		upsertState: b(s.upsertState), articleTags: b(s.articleTags), setCategories: b(s.setCategories),
-		addArticles: b(s.addArticles),
+		addArticles: b(s.addArticles), byHead: b(s.byHead), bodyOf: b(s.bodyOf),
 	}
 }
 
@@ -205,9 +199,10 @@ func batchGeneric(arts []feeds.Article) map[string]bool {
 	return generic
 }
 
-// titleCandidate reports whether a title may identify a story on its own.
+// titleCandidate reports whether a title is worth comparing (dedupe.Match
+// decides whether it names a story alone or needs the body's word).
 func (in *ingester) titleCandidate(tk string) bool {
-	return hasWords(tk, minTitleWords) && !in.generic[tk]
+	return hasWords(tk, dedupe.MinWords)
 }
 
 // hasWords reports whether s has at least n words (as strings.Fields
@@ -263,7 +258,7 @@ func (in *ingester) prefetch(arts []feeds.Article) error {
 		if _, ok := in.carried[itemKey(&arts[i])]; ok {
 			continue
 		}
-		add(&links, keyLink, 0, arts[i].Link)
+		add(&links, keyLink, 0, arts[i].LinkKey)
 		if in.titleCandidate(arts[i].TitleKey) {
 			add(&titles, keyTitle, 0, arts[i].TitleKey)
 		}
@@ -352,9 +347,10 @@ func (in *ingester) article(a *feeds.Article) error {
 	}
 	c, carried := in.carried[key]
 	id, ok := c.article, carried
+	rule := dedupe.RuleItem
 	if !ok {
 		var err error
-		if id, ok, err = in.lookup(a, key); err != nil {
+		if id, rule, ok, err = in.lookup(a, key); err != nil {
 			return err
 		}
 	}
@@ -369,7 +365,7 @@ func (in *ingester) article(a *feeds.Article) error {
 		// Exec and the rowid rather than RETURNING: no result rows to
 		// step through, scan and reset (a tenth of the insert's cost).
 		r, err := in.s.insArticle.ExecContext(in.ctx, ms(a.Published), first, nullMS(a.Updated),
-			a.ContentHash, a.GUID, a.Link, a.TitleKey, a.Title, a.Author, a.Summary, a.Content, joined)
+			a.ContentHash, a.GUID, a.Link, a.TitleKey, a.Title, a.Author, a.Summary, a.Content, joined, a.LinkKey)
 		if err == nil {
 			id, err = r.LastInsertId()
 		}
@@ -378,14 +374,15 @@ func (in *ingester) article(a *feeds.Article) error {
 		}
 		in.articles[id] = articleInfo{published: ms(a.Published), hash: a.ContentHash, cats: joined, titleKey: a.TitleKey}
 		in.queueTerms(id, a.Terms)
-		in.known.add(keyLink, 0, a.Link)
+		in.known.add(keyLink, 0, a.LinkKey)
 		in.known.add(keyTitle, 0, a.TitleKey)
 		in.tagSet(id)
-		if _, dup := in.byLink[a.Link]; !dup && a.Link != "" {
-			in.byLink[a.Link] = id
+		if _, dup := in.byLink[a.LinkKey]; !dup && a.LinkKey != "" {
+			in.byLink[a.LinkKey] = id
 		}
 		if in.titleCandidate(a.TitleKey) {
 			in.byTitle[a.TitleKey] = append(in.byTitle[a.TitleKey], titleHit{id, ms(a.Published)})
+			in.bodies[id] = opening(a)
 		}
 	} else if carried && c.hash != a.ContentHash {
 		if info := in.articles[id]; info.hash != a.ContentHash {
@@ -413,7 +410,7 @@ func (in *ingester) article(a *feeds.Article) error {
 		in.carried[key] = carriage{article: id, hash: a.ContentHash}
 	}
 	if !carried {
-		in.queueCarriage(key, id, !ok, a.ContentHash)
+		in.queueCarriage(key, id, rule, a)
 		in.carried[key] = carriage{article: id, hash: a.ContentHash}
 	}
 	if ok {
@@ -423,7 +420,7 @@ func (in *ingester) article(a *feeds.Article) error {
 		if err := in.rememberTitle(id, a.TitleKey); err != nil {
 			return err
 		}
-		if err := in.rememberLink(id, a.Link); err != nil {
+		if err := in.rememberLink(id, a.LinkKey); err != nil {
 			return err
 		}
 	}
@@ -583,50 +580,139 @@ func (in *ingester) mergeCategories(id int64, cats []string) error {
 	return nil
 }
 
-// lookup applies dedupe rules (b) and (c); (a) is the carried map. When the
-// link names one stored article and the title another, the item shows they
-// are one story (a re-titled copy and a same-title copy under another link
-// were stored before the original that links them): the newer row is
-// merged into the older.
-func (in *ingester) lookup(a *feeds.Article, key string) (int64, bool, error) {
-	if id, ok := in.byLink[a.Link]; ok && a.Link != "" {
-		other, err := in.titleMatch(a, key, id)
+// lookup applies dedupe rules (b) and (c) and returns the rule that found
+// the article; (a) is the carried map. When the link names one stored
+// article and the title another, the item shows they are one story (a
+// re-titled copy and a same-title copy under another link were stored
+// before the original that links them): the newer row is merged into the
+// older.
+func (in *ingester) lookup(a *feeds.Article, key string) (int64, dedupe.Rule, bool, error) {
+	if id, ok := in.byLink[a.LinkKey]; ok && a.LinkKey != "" {
+		other, _, err := in.titleMatch(a, key, id)
 		if err != nil || other == 0 {
-			return id, true, err
+			return id, dedupe.RuleLink, true, err
 		}
 		if err := in.merge(min(id, other), max(id, other)); err != nil {
-			return 0, false, err
+			return 0, 0, false, err
 		}
-		return min(id, other), true, nil
+		return min(id, other), dedupe.RuleLink, true, nil
 	}
-	id, err := in.titleMatch(a, key, 0)
-	return id, id != 0, err
+	id, rule, err := in.titleMatch(a, key, 0)
+	return id, rule, id != 0, err
 }
 
-// titleMatch returns the article other than except that rule (c) finds for
-// a, or 0, with its tags loaded.
-func (in *ingester) titleMatch(a *feeds.Article, key string, except int64) (int64, error) {
+// titleMatch returns the article other than except that dedupe.Match
+// finds for a by its title (the same title key, then the same head), or
+// 0, with its tags loaded.
+func (in *ingester) titleMatch(a *feeds.Article, key string, except int64) (int64, dedupe.Rule, error) {
 	if !in.titleCandidate(a.TitleKey) {
-		return 0, nil
+		return 0, 0, nil
 	}
-	p, w := ms(a.Published), titleWindow.Milliseconds()
-	for _, h := range in.byTitle[a.TitleKey] {
-		if h.id == except || h.published < p-w || h.published > p+w {
-			continue
+	item := dedupe.Side{TitleKey: a.TitleKey, Published: a.Published}
+	reused, checked := false, false
+	lz := dedupe.Lazy{ItemBody: opening(a), Generic: func() (bool, error) {
+		if in.generic[a.TitleKey] {
+			return true, nil
 		}
-		generic, err := in.titleReused(a.TitleKey, key)
-		if err != nil || generic {
-			return 0, err
+		if !checked {
+			r, err := in.titleReused(a.TitleKey, key)
+			if err != nil {
+				return false, err
+			}
+			reused, checked = r, true
 		}
-		if _, ok := in.tagsOf[h.id]; !ok {
-			if err := in.loadTags(h.id); err != nil {
-				return 0, err
+		return reused, nil
+	}}
+	try := func(id int64, tk string, published int64) (int64, dedupe.Rule, error) {
+		if id == except {
+			return 0, 0, nil
+		}
+		lz.Body = func() (string, error) { return in.body(id) }
+		rule, ok, err := dedupe.Match(item, dedupe.Side{TitleKey: tk, Published: fromMS(published)}, lz)
+		if err != nil || !ok {
+			return 0, 0, err
+		}
+		if _, ok := in.tagsOf[id]; !ok {
+			if err := in.loadTags(id); err != nil {
+				return 0, 0, err
 			}
 		}
-		return h.id, nil
+		return id, rule, nil
 	}
-	return 0, nil
+	for _, h := range in.byTitle[a.TitleKey] {
+		if id, rule, err := try(h.id, a.TitleKey, h.published); err != nil || id != 0 {
+			return id, rule, err
+		}
+	}
+	head := dedupe.Head(a.TitleKey)
+	if head == "" || !in.known.mayHave(keyHead, 0, head) {
+		return 0, 0, nil
+	}
+	hits, err := in.byHead(head, a.TitleKey)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, id := range hits {
+		info := in.articles[id]
+		if id, rule, err := try(id, info.titleKey, info.published); err != nil || id != 0 {
+			return id, rule, err
+		}
+	}
+	return 0, 0, nil
 }
+
+// byHead returns the articles whose title key starts with head, but for
+// those under exactly titleKey (looked up already), ascending by id.
+func (in *ingester) byHead(head, titleKey string) (_ []int64, err error) {
+	rows, err := in.s.byHead.QueryContext(in.ctx, head)
+	if err != nil {
+		return nil, fmt.Errorf("find by title head: %w", err)
+	}
+	defer closeRows(rows, &err)
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var ai articleInfo
+		if err := rows.Scan(&id, &ai.hash, &ai.published, &ai.cats, &ai.titleKey); err != nil {
+			return nil, fmt.Errorf("find by title head: %w", err)
+		}
+		if ai.titleKey == titleKey {
+			continue
+		}
+		if _, ok := in.articles[id]; !ok {
+			in.articles[id] = ai
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// body is the opening of article id, as dedupe compares bodies.
+func (in *ingester) body(id int64) (string, error) {
+	if b, ok := in.bodies[id]; ok {
+		return b, nil
+	}
+	var b string
+	if err := in.s.bodyOf.QueryRowContext(in.ctx, id).Scan(&b); err != nil {
+		return "", fmt.Errorf("body of %d: %w", id, err)
+	}
+	in.bodies[id] = b
+	return b, nil
+}
+
+// opening is what dedupe compares of an article's text: its summary, else
+// its content, cut to a bound (BodySimilarity reads the first words only).
+func opening(a *feeds.Article) string {
+	b := a.Summary
+	if b == "" {
+		b = a.Content
+	}
+	return b[:min(len(b), maxOpening)]
+}
+
+// maxOpening bounds the bytes of an opening compared.
+const maxOpening = 4096
 
 // merge makes article loser part of keep: its carriages, tags, titles and
 // categories move over, its row is deleted (its related list and its place
@@ -661,13 +747,19 @@ func (in *ingester) merge(keep, loser int64) error {
 	}
 	kept := in.articles[keep]
 	for _, q := range []struct{ what, sql string }{
-		{"carriages", `UPDATE carriages SET article_id = ?1, published = ?3, creator = 0 WHERE article_id = ?2`},
+		// The loser's creator kept its item in the loser's row: copied first.
+		{"carriages", `UPDATE carriages SET article_id = ?1, published = ?3, creator = 0,
+			rule = CASE creator WHEN 1 THEN 'merge' ELSE rule END,
+			guid = CASE creator WHEN 1 THEN (SELECT guid FROM articles WHERE id = ?2) ELSE guid END,
+			link = CASE creator WHEN 1 THEN (SELECT link FROM articles WHERE id = ?2) ELSE link END,
+			title = CASE creator WHEN 1 THEN (SELECT title FROM articles WHERE id = ?2) ELSE title END
+			WHERE article_id = ?2`},
 		{"titles", `INSERT OR IGNORE INTO article_titles (title_key, article_id, published)
 			SELECT title_key, ?1, ?3 FROM article_titles WHERE article_id = ?2
 			UNION SELECT title_key, ?1, ?3 FROM articles WHERE id = ?2 AND title_key != ''`},
 		{"links", `INSERT OR IGNORE INTO article_links (link, article_id)
 			SELECT link, ?1 FROM article_links WHERE article_id = ?2
-			UNION SELECT link, ?1 FROM articles WHERE id = ?2 AND link != ''`},
+			UNION SELECT link_key, ?1 FROM articles WHERE id = ?2 AND link_key != ''`},
 		{"aliases", `UPDATE article_aliases SET article_id = ?1 WHERE article_id = ?2`},
 		{"alias", `INSERT OR REPLACE INTO article_aliases (old_id, article_id) VALUES (?2, ?1)`},
 	} {
@@ -812,17 +904,23 @@ func (in *ingester) addTags(id int64, tags []string, isNew bool) (grew bool, err
 }
 
 // carriageCols is the number of values of one queued carriage row.
-const carriageCols = 7
+const carriageCols = 11
 
 // queueCarriage queues a new carriage for flushCarriages: a feed's
 // carriages go in with one multi-row statement instead of one each.
-func (in *ingester) queueCarriage(key string, article int64, creator bool, hash string) {
+// The carriage keeps the item as sent and the rule that joined it.
+func (in *ingester) queueCarriage(key string, article int64, rule dedupe.Rule, a *feeds.Article) {
 	if in.queued == nil {
 		in.queued = make(map[string]int)
 	}
 	in.queued[key] = len(in.newCarr)
 	in.known.add(keyItem, in.sourceID, key)
-	in.newCarr = append(in.newCarr, in.sourceID, key, article, in.articles[article].published, in.now, creator, hash)
+	guid, link, title := a.GUID, a.Link, a.Title
+	if rule == dedupe.RuleNew { // the article's own: not written twice (see CarriedFor)
+		guid, link, title = "", "", ""
+	}
+	in.newCarr = append(in.newCarr, in.sourceID, key, article, in.articles[article].published, in.now,
+		rule == dedupe.RuleNew, rule.String(), guid, link, title, a.ContentHash)
 }
 
 // updateCarriage records what the source sent last under key, in the queue

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+
+	"github.com/feedloom/feedloom/feeds/dedupe"
 )
 
 // knownKeys remembers, approximately, every dedupe key the store holds: the
@@ -42,6 +44,7 @@ const (
 	keyItem byte = iota + 1
 	keyLink
 	keyTitle
+	keyHead // dedupe.Head of a title key, recorded with it
 )
 
 // bloomLevel is a blocked Bloom filter: each key sets bloomBits bits of one
@@ -95,6 +98,9 @@ func (k *knownKeys) add(kind byte, source int64, key string) {
 	i, mask := last.word(k.hash(kind, source, key))
 	last.words[i] |= mask
 	last.n++
+	if kind == keyTitle {
+		k.add(keyHead, 0, dedupe.Head(key))
+	}
 }
 
 // mayHave reports whether the store may hold the key: false only when it
@@ -134,7 +140,7 @@ func (k *knownKeys) sync(ctx context.Context, tx *sql.Tx) error {
 		query string
 	}{
 		{keyItem, `SELECT source_id, item_key FROM carriages`},
-		{keyLink, `SELECT 0, link FROM articles WHERE link != ''`},
+		{keyLink, `SELECT 0, link_key FROM articles WHERE link_key != ''`},
 		{keyLink, `SELECT 0, link FROM article_links`},
 		{keyTitle, `SELECT 0, title_key FROM articles WHERE title_key != ''`},
 		{keyTitle, `SELECT 0, title_key FROM article_titles`},

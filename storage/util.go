@@ -136,6 +136,7 @@ func (r *tagResolver) id(name string) (int64, error) {
 // connection; tx.StmtContext then reuses them without re-preparing.
 type stmts struct {
 	titleReused, insArticle, updArticle, clearRelated *sql.Stmt
+	byHead, bodyOf                                    *sql.Stmt
 	updCarriage, insArticleTag                        *sql.Stmt
 	tagID, insTag, upsertState, articleTags, bump     *sql.Stmt
 	setCategories, addArticles                        *sql.Stmt
@@ -156,7 +157,10 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&s.titleReused, `SELECT c.source_id, c.item_key, c.article_id FROM articles a
 			JOIN carriages c ON c.article_id = a.id WHERE a.title_key = ?`},
 		{&s.insArticle, `INSERT INTO articles (published, first_seen, updated, content_hash, guid, link,
-			title_key, title, author, summary, content, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			title_key, title, author, summary, content, categories, link_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.byHead, `SELECT id, content_hash, published, categories, title_key FROM articles
+			WHERE title_key >= ?1 AND title_key < ?1 || x'f48fbfbf' LIMIT 64`},
+		{&s.bodyOf, `SELECT substr(CASE WHEN summary != '' THEN summary ELSE content END, 1, 4096) FROM articles WHERE id = ?`},
 		{&s.updArticle, `UPDATE articles SET updated = ?, content_hash = ?, title_key = ?, title = ?,
 			author = ?, summary = ?, content = ? WHERE id = ?`},
 		{&s.clearRelated, `DELETE FROM related_lists WHERE article_id = ?`},
@@ -188,7 +192,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 	}{
 		{&s.byKey, 8, inListMax, inList(`SELECT c.item_key, c.article_id, c.content_hash, a.content_hash, a.published, a.categories, a.title_key
 			FROM carriages c JOIN articles a ON a.id = c.article_id WHERE c.source_id = ? AND c.item_key IN `)},
-		{&s.byLink, 8, inListMax, inList(`SELECT link, id, content_hash, published, categories, title_key FROM articles WHERE link IN `)},
+		{&s.byLink, 8, inListMax, inList(`SELECT link_key, id, content_hash, published, categories, title_key FROM articles WHERE link_key IN `)},
 		{&s.byPastLink, 8, inListMax, inList(`SELECT l.link, a.id, a.content_hash, a.published, a.categories, a.title_key
 			FROM article_links l JOIN articles a ON a.id = l.article_id WHERE l.link IN `)},
 		{&s.byTitle, 8, inListMax, inList(`SELECT title_key, id, content_hash, published, categories, title_key FROM articles WHERE title_key IN `)},
@@ -196,7 +200,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 			FROM article_titles t JOIN articles a ON a.id = t.article_id WHERE t.title_key IN `)},
 		{&s.tagsOf, 8, inListMax, inList(`SELECT at.article_id, at.tag_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
 			WHERE at.article_id IN `)},
-		{&s.insCarriages, 1, rowsMax, valuesRows(`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, content_hash)`, carriageCols)},
+		{&s.insCarriages, 1, rowsMax, valuesRows(`INSERT INTO carriages (source_id, item_key, article_id, published, first_seen, creator, rule, guid, link, title, content_hash)`, carriageCols)},
 		{&s.insTags, 1, rowsMax, valuesRows(`INSERT OR IGNORE INTO article_tags (article_id, tag_id)`, 2)},
 		{&s.insTerms, 1, rowsMax, valuesRows(`INSERT OR REPLACE INTO article_terms (article_id, terms)`, 2)},
 		// Lists of articles deleted meanwhile (retention) are skipped; an

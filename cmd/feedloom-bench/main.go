@@ -94,7 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.serveDuration, "serve-duration", defaultServe, "duration of each wrk run")
 	conns := fs.String("serve-conns", "64,256", "wrk connection counts, comma-separated")
 	serveCorpus := fs.String("serve-corpus", "20x50", "FEEDSxITEMS ingested into the store the serve part publishes")
-	skip := fs.String("skip", "", "parts to skip: ingest, related, serve, quality (comma-separated)")
+	skip := fs.String("skip", "", "parts to skip: ingest, related, serve, quality, dedupe (comma-separated)")
 	fs.StringVar(&o.jsonPath, "json", "", "write every figure to this file as JSON")
 	fs.IntVar(&o.repeat, "repeat", 1, "runs of each ingest measurement (the median cold run is kept)")
 	def := config.Default()
@@ -149,10 +149,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	for _, s := range strings.Split(*skip, ",") {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case "ingest", "related", "serve", "quality":
+		case "ingest", "related", "serve", "quality", "dedupe":
 			o.skip[s] = true
 		default:
-			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve, quality)", s)
+			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve, quality, dedupe)", s)
 		}
 	}
 	if o.repeat < 1 || o.concurrency < 1 || o.perHost < 1 {
@@ -212,6 +212,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s  %s  (load %s)\n", time.Now().Format("15:04:05"), msg, loadAvg())
 	}
 	res := newResults(o)
+	if !o.skip["dedupe"] {
+		dir, err := os.MkdirTemp("", "feedloom-bench-dedupe-")
+		if err == nil {
+			var sc dedupeScore
+			sc, err = scoreDedupe(ctx, dir)
+			res.Dedupe = &sc
+			err = errors.Join(err, os.RemoveAll(dir))
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "feedloom-bench: dedupe:", err)
+			return 1
+		}
+	}
 	if !o.skip["ingest"] {
 		for _, s := range o.sizes {
 			t0 := time.Now()

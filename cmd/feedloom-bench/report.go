@@ -25,6 +25,7 @@ type Results struct {
 	Serve       *ServeFigures    `json:"serve,omitempty"`
 	Quality     []qualityScore   `json:"quality,omitempty"`
 	Corpus      *corpusCoverage  `json:"corpus_related,omitempty"`
+	Dedupe      *dedupeScore     `json:"dedupe,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -200,6 +201,10 @@ func writeTable(w io.Writer, r *Results) {
 		for _, n := range s.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
+	}
+	if d := r.Dedupe; d != nil {
+		fmt.Fprintf(w, "\nDEDUPE (labelled set, cmd/feedloom-bench/testdata/dedupe)\n  %d items, %d stories -> %d articles: pairwise precision %.3f, recall %.3f, %d items lost\n",
+			d.Items, d.Stories, d.Articles, d.Precision, d.Recall, d.Lost)
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "\nskipped: %s\n", strings.Join(r.Skipped, ", "))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -16,15 +15,9 @@ import (
 
 func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
-	if ok, st := parse(fs, args); !ok {
+	id, ok, st := c.articleArg(e, fs, args)
+	if !ok {
 		return st
-	}
-	if fs.NArg() != 1 {
-		return usageError(e, c, "want one argument, an article id")
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return usageError(e, c, "article id %q is not a positive integer", fs.Arg(0))
 	}
 	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
 		a, err := db.Article(ctx, id)

@@ -38,16 +38,46 @@ var trackingParams = map[string]bool{
 	// Matomo / Piwik campaign parameters
 	"pk_campaign": true, "pk_kwd": true, "pk_keyword": true, "pk_source": true,
 	"pk_medium": true, "pk_content": true, "pk_cid": true,
+	// Publishers' own campaign and share parameters: Microsoft Start/MSN,
+	// CNN, The New York Times, The Guardian, Reuters (trueAnthem), The
+	// Washington Post, AT Internet, comScore, Yahoo's consent redirect, …
+	"ocid": true, "cvid": true, "cmpid": true, "cmp": true, "intcmp": true, "int_cmp": true,
+	"smid": true, "smtyp": true, "partner": true, "emc": true, "referringsource": true,
+	"taid": true, "itid": true, "ito": true, "ncid": true, "soc_src": true, "soc_trk": true,
+	"mbid": true, "xtor": true, "ftag": true, "sr_share": true, "user_email": true,
+	"guccounter": true, "guce_referrer": true, "guce_referrer_sig": true, "wt.mc_id": true,
+	"s_cid": true, "ex_cid": true, "share": true, "dicbo": true, "sc_cid": true,
+}
+
+// sourceParams are parameters that name content on some sites and a feed
+// or share campaign on others: they are tracking only when their value
+// names a channel (src=rss, ref=rss, cid=rss_nn, from=newsletter).
+var sourceParams = map[string]bool{"src": true, "ref": true, "source": true, "from": true, "cid": true, "via": true, "feed": true}
+
+// channelValues are how sourceParams' values start when they name a channel.
+var channelValues = []string{"rss", "feed", "atom", "newsletter", "twitter", "facebook", "social", "share", "email", "push"}
+
+// isChannel reports whether a sourceParams value names a channel.
+func isChannel(v string) bool {
+	v = strings.ToLower(v)
+	for _, c := range channelValues {
+		if strings.HasPrefix(v, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // trackingPrefixes are prefixes of tracking parameter names (utm_source,
-// utm_medium, … and Matomo's mtm_*), compared case-insensitively.
-var trackingPrefixes = []string{"utm_", "mtm_"}
+// utm_medium, …, Matomo's mtm_*, AT Internet's at_* and comScore's ns_*),
+// compared case-insensitively.
+var trackingPrefixes = []string{"utm_", "mtm_", "at_", "ns_"}
 
-// isTracking reports whether the (unescaped) query key is a tracking parameter.
-func isTracking(key string) bool {
+// isTracking reports whether the (unescaped) query key, with its raw
+// value, is a tracking parameter.
+func isTracking(key, value string) bool {
 	k := strings.ToLower(key)
-	if trackingParams[k] {
+	if trackingParams[k] || sourceParams[k] && isChannel(value) {
 		return true
 	}
 	for _, p := range trackingPrefixes {
@@ -191,11 +221,11 @@ func cleanQuery(raw string) string {
 		if part == "" {
 			continue
 		}
-		key, _, _ := strings.Cut(part, "=")
+		key, value, _ := strings.Cut(part, "=")
 		if k, err := url.QueryUnescape(key); err == nil {
 			key = k
 		}
-		if isTracking(key) {
+		if isTracking(key, value) {
 			continue
 		}
 		if b.Len() > 0 {

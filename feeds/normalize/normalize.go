@@ -11,6 +11,7 @@ package normalize
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,6 +47,11 @@ func New() *Normalizer {
 // now (first seen). Updated is the item's updated date when sane and not
 // before Published, else Published. FirstSeen is now. All are UTC.
 func (n *Normalizer) Article(it feeds.Item, now time.Time) feeds.Article {
+	return n.article(it, now, it.Outlet)
+}
+
+// article is Article, with the outlets whose names DedupeTitleKey cuts.
+func (n *Normalizer) article(it feeds.Item, now time.Time, outlets ...string) feeds.Article {
 	now = now.UTC()
 	// Relative URLs in the text are relative to the article's page; its
 	// canonical link keeps the hash free of tracking parameters and case.
@@ -63,7 +69,8 @@ func (n *Normalizer) Article(it feeds.Item, now time.Time) feeds.Article {
 	if a.Title == "" {
 		a.Title = fallbackTitle(a)
 	}
-	a.TitleKey = TitleKey(a.Title)
+	a.LinkKey = LinkKey(link)
+	a.TitleKey = DedupeTitleKey(a.Title, outlets...)
 	a.Published, a.Updated = dates(it.Published, it.Updated, now)
 	a.ContentHash = ContentHash(a)
 	return a
@@ -127,4 +134,62 @@ func cleanGUID(g string) string {
 		return "sha256:" + hex.EncodeToString(sum[:])
 	}
 	return g
+}
+
+// Articles normalises one fetched document's items seen at now, index for
+// index, with their ItemKey set. What dedupe needs of a document is
+// decided here, over all its items at once: titles are compared without
+// the feed's own name, and a link the document gives to items with
+// different guids and titles (a section page, a page of briefs, a blog's
+// day page with an anchor a post) is no identity (see sharedLinks).
+func (n *Normalizer) Articles(feed *feeds.Feed, now time.Time) []feeds.Article {
+	keys := ItemKeys(feed.Items)
+	arts := make([]feeds.Article, len(feed.Items))
+	for i, it := range feed.Items {
+		arts[i] = n.article(it, now, it.Outlet, feed.Title)
+		arts[i].ItemKey = keys[i]
+	}
+	sharedLinks(feed.Items, arts)
+	return arts
+}
+
+// sharedLinks finds the link keys one document gives to items that differ
+// in both guid and title: such a link names a page, not a story. Those
+// items keep their link's fragment (in Link and LinkKey) when it has one,
+// and have no LinkKey when it has none, so dedupe never joins them by it.
+// Links whose anchor names the item (see below) keep it whatever the
+// other items say.
+func sharedLinks(items []feeds.Item, arts []feeds.Article) {
+	first := make(map[string]int, len(arts)) // link key -> first item
+	shared := make(map[string]bool)
+	for i := range arts {
+		k := arts[i].LinkKey
+		if k == "" {
+			continue
+		}
+		j, ok := first[k]
+		if !ok {
+			first[k] = i
+			continue
+		}
+		if arts[j].GUID != arts[i].GUID && arts[j].TitleKey != arts[i].TitleKey {
+			shared[k] = true
+		}
+	}
+	for i := range arts {
+		a := &arts[i]
+		raw := strings.TrimSpace(items[i].Link)
+		// A permalink guid that is the link with its anchor says the
+		// anchor names the item (a post on a day page): it stays too.
+		named := strings.IndexByte(raw, '#') >= 0 && strings.TrimSpace(items[i].GUID) == raw
+		if !shared[a.LinkKey] && !named {
+			continue
+		}
+		a.LinkKey = ""
+		if u, err := url.Parse(raw); err == nil && u.Fragment != "" && a.Link != "" {
+			a.Link += "#" + u.EscapedFragment()
+			a.LinkKey = LinkKey(a.Link)
+		}
+		a.ContentHash = ContentHash(*a)
+	}
 }

@@ -164,6 +164,9 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 			Updated:    timeOf(it.UpdatedParsed),
 			Categories: categories(it.Categories),
 		}
+		if o := origLink(it); o != "" {
+			item.Link = resolve(base, o)
+		}
 		if item.Link == "" && len(it.Links) > 0 {
 			item.Link = resolve(base, it.Links[0])
 		}
@@ -173,9 +176,31 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 		if item.Author == "" {
 			item.Author = inherit
 		}
+		if orig != nil && i < len(orig.Items) && orig.Items[i] != nil && orig.Items[i].Source != nil {
+			item.Outlet = strings.TrimSpace(orig.Items[i].Source.Title)
+		}
 		out.Items = append(out.Items, item)
 	}
 	return out
+}
+
+// origLinkExts are the extension elements in which a feed proxy keeps the
+// publisher's own URL of an item whose <link> points through the proxy
+// (FeedBurner's feedproxy.google.com links): namespace prefix, then name.
+var origLinkExts = [][2]string{{"feedburner", "origLink"}, {"feedburner", "origlink"}, {"pheedo", "origLink"}}
+
+// origLink is the item's publisher URL from a proxy's extension element,
+// else "": the proxy's link is no identity (every copy gets its own) and
+// stops working when the proxy does.
+func origLink(it *gofeed.Item) string {
+	for _, e := range origLinkExts {
+		for _, x := range it.Extensions[e[0]][e[1]] {
+			if v := strings.TrimSpace(x.Value); strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") {
+				return v
+			}
+		}
+	}
+	return ""
 }
 
 // format is "rss 2.0", "atom 1.0", "json 1.1" ..., or just the type.

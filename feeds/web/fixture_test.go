@@ -95,6 +95,7 @@ func art(key, title string, published time.Time, tags ...string) feeds.Article {
 		ItemKey:     key,
 		GUID:        "urn:test:" + key,
 		Link:        "https://alpha.example/" + key,
+		LinkKey:     "alpha.example/" + key,
 		Title:       title,
 		TitleKey:    strings.ToLower(title),
 		Summary:     "<p>Summary of <em>" + key + "</em>.</p>",

@@ -413,12 +413,12 @@ func TestApply(t *testing.T) {
 func TestMergedArticleRedirects(t *testing.T) {
 	f := newFixture(t)
 	retitled := art("m-retitled", "Port workers vote to end the long strike", t0.Add(-5*time.Hour), "labour")
-	retitled.Link = "https://wire.example/strike"
+	retitled.Link, retitled.LinkKey = "https://wire.example/strike", "wire.example/strike"
 	copied := art("m-copy", "Dockers end strike after nine weeks of talks", t0.Add(-4*time.Hour), "labour")
 	f.ingest("alpha", retitled)
 	f.ingest("beta", copied)
 	original := art("m-original", copied.Title, t0.Add(-5*time.Hour))
-	original.Link = retitled.Link
+	original.Link, original.LinkKey = retitled.Link, retitled.LinkKey
 	keep, gone := f.ids["m-retitled"], f.ids["m-copy"]
 	res, err := f.db.Ingest(t.Context(), "alpha", feeds.SourceState{Name: "alpha", URL: "https://alpha.example/feed"},
 		[]feeds.Article{original}, t0)

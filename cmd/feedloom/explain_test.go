@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestExplainExport: explain names every item of an article with its rule;
+// export -json writes one object per article with items and related list.
+func TestExplainExport(t *testing.T) {
+	o := newOrigin(t, map[string]string{
+		"/alpha.xml": rssDoc(
+			[3]string{"a1", "Oil pipeline attacked near Kirkuk in northern Iraq", "iraq"},
+			[3]string{"a2", "Iraq and Syria agree on new oil pipeline route", "iraq,syria"},
+		),
+		"/beta.xml": rssDoc([3]string{"b1", "Oil pipeline attacked near Kirkuk in northern Iraq", "iraq"}),
+	})
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, baseConfig(dir, o.srv.URL, fmt.Sprintf("  - name: beta\n    url: %q\n", o.srv.URL+"/beta.xml")))
+	ctx := context.Background()
+	e, out, errw := testEnv()
+	if got := run(ctx, e, []string{"fetch", "-config", cfg}); got != exitOK {
+		t.Fatalf("fetch: %d\n%s\n%s", got, out, errw)
+	}
+
+	e, out, errw = testEnv()
+	if got := run(ctx, e, []string{"export", "-json", "-config", cfg}); got != exitOK {
+		t.Fatalf("export: %d %s", got, errw)
+	}
+	var joined int64
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		var x exported
+		if err := json.Unmarshal(sc.Bytes(), &x); err != nil {
+			t.Fatalf("export line %q: %v", sc.Text(), err)
+		}
+		n++
+		if len(x.Items) == 2 {
+			joined = x.ID
+			// The two sources are fetched concurrently: either may be first.
+			if x.Items[0].Rule != "new" || x.Items[1].Rule != "title" || x.Items[0].Source == x.Items[1].Source || x.Items[1].GUID == "" {
+				t.Errorf("items of %d: %+v", x.ID, x.Items)
+			}
+		}
+		if x.Related == nil {
+			t.Errorf("article %d: related is null, want a list", x.ID)
+		}
+	}
+	if n != 2 || joined == 0 {
+		t.Fatalf("export: %d articles, joined %d, want 2 and one carried twice:\n%s", n, joined, out)
+	}
+
+	e, out, errw = testEnv()
+	if got := run(ctx, e, []string{"explain", "-config", cfg, fmt.Sprint(joined)}); got != exitOK {
+		t.Fatalf("explain: %d %s", got, errw)
+	}
+	for _, want := range []string{"RULE", "alpha", "beta", "new", "title", "Kirkuk"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	e, _, errw = testEnv()
+	if got := run(ctx, e, []string{"explain", "-config", cfg, "999"}); got == exitOK {
+		t.Errorf("explain of a missing article: status 0 %s", errw)
+	}
+}
