@@ -64,6 +64,9 @@ func (sc *Scheduler) runSource(ctx context.Context, name string, force bool, kno
 	if !force {
 		if reason, until, skip := skipReason(st, sc.now()); skip {
 			res.Skipped, res.Reason, res.Until = true, reason, until
+			if res.Failing() { // not retried yet is not fixed: say what is still wrong
+				res.Status, res.LastError = st.LastStatus, st.LastError
+			}
 			return res
 		}
 	}

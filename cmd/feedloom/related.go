@@ -13,7 +13,7 @@ import (
 
 func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.parse(e, fs, args); !ok {
 		return st
 	}
 	if fs.NArg() != 1 {
@@ -23,10 +23,10 @@ func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 	if err != nil || id <= 0 {
 		return usageError(e, c, "article id %q is not a positive integer", fs.Arg(0))
 	}
-	return withStore(ctx, e, c, *cfgPath, func(_ *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, false, func(_ *config.Config, db *storage.DB) int {
 		a, err := db.Article(ctx, id)
 		if err != nil {
-			return fail(e, c, fmt.Errorf("article %d: %w", id, err))
+			return fail(e, c, err) // it names the article
 		}
 		list, err := db.Related(ctx, id)
 		if err != nil {

@@ -83,7 +83,7 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reloads := newReloadMetrics(reg)
 
-	db, err := openStore(ctx, cfg)
+	db, err := openStore(ctx, cfg, cfgPath, true)
 	if err != nil {
 		return interrupted(ctx, log, err)
 	}
