@@ -214,9 +214,12 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 	if set.Retention.MaxAge > 0 {
 		oldest = now.Add(-set.Retention.MaxAge)
 	}
+	var undated []int // indexes in arts of the items without a date, in the feed's order
+	anchor := now.UTC()
 	for i, it := range items {
 		a := sc.norm.Article(it, now)
-		if a.Published.Before(oldest) {
+		dated := normalize.Dated(it, now)
+		if dated && a.Published.Before(oldest) {
 			tooOld++
 			continue
 		}
@@ -225,9 +228,31 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 		}
 		a.Tags = set.Tagger.Tags(src.Tags, it.Categories, a)
 		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
+		if !dated {
+			undated = append(undated, len(arts))
+		} else if a.Published.Before(anchor) {
+			anchor = a.Published
+		}
 		arts = append(arts, a)
 	}
+	placeUndated(arts, undated, anchor)
 	return arts, tooOld
+}
+
+// undatedStep separates the undated items of one fetch.
+const undatedStep = time.Second
+
+// placeUndated dates the items that came without a date just below the
+// oldest dated item of the same fetch (anchor; now when there is none), a
+// step apart in the feed's order. Dated "now", a first fetch of an undated
+// feed would fill the top of every output and of the index above the news
+// of the day. The store keeps an article's first Published, so the place
+// is stable across refetches; it is never in the future.
+func placeUndated(arts []feeds.Article, undated []int, anchor time.Time) {
+	for j, k := range undated {
+		p := anchor.Add(-time.Duration(j+1) * undatedStep)
+		arts[k].Published, arts[k].Updated = p, p
+	}
 }
 
 // dedupe returns ss without empty and repeated strings, in order. It is
