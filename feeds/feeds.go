@@ -57,11 +57,12 @@ type TagRule struct {
 
 // Feed is one fetched document as parsed, before normalisation.
 type Feed struct {
-	Title  string
-	Link   string        // the site's home page, absolute when known
-	Format string        // "rss 2.0", "atom 1.0", "json 1.1", ...
-	TTL    time.Duration // RSS <ttl>, 0 when absent
-	Items  []Item
+	Title    string
+	Link     string        // the site's home page, absolute when known
+	Format   string        // "rss 2.0", "atom 1.0", "json 1.1", ...
+	Language string        // the feed's declared language (RSS language, xml:lang, JSON language), "" when none
+	TTL      time.Duration // RSS <ttl>, 0 when absent
+	Items    []Item
 }
 
 // Item is one entry of a parsed feed, as the feed said it. Links are
@@ -139,6 +140,7 @@ type SourceState struct {
 	NextAttempt  time.Time // not before this (backoff, Retry-After, max-age, ttl)
 	Gone         bool      // the origin said 410; not fetched until the config changes
 	ItemCount    int       // items in the last parsed document
+	Language     string    // the language the last parsed document declared, "" when none
 	ArticleCount int       // articles this source carried (read only)
 }
 

@@ -169,6 +169,7 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	st.ItemCount = len(feed.Items)
+	st.Language = feed.Language
 	st = succeeded(st, resp.Status, started, max(resp.MaxAge, feed.TTL))
 	ir, err := sc.store.Ingest(ctx, src.Name, st, arts, now)
 	if err != nil {

@@ -80,3 +80,28 @@ func TestUndatedItems(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceLanguage: a source keeps the language its feed declares, across
+// a 304, and loses it when the feed stops declaring one.
+func TestSourceLanguage(t *testing.T) {
+	o := newOrigin(t)
+	withLang := `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>U</title><language>ur</language>` +
+		`<item><guid>1</guid><title>کراچی میں بارش</title><link>https://u.example/1</link></item></channel></rss>`
+	o.handle("/feed", serveDoc(withLang, `"v1"`))
+	e := newEnv(t, []feeds.Source{src("u", o.URL+"/feed")})
+	for _, step := range []struct {
+		name, doc, etag, want string
+	}{
+		{"declared", withLang, `"v1"`, "ur"},
+		{"304", withLang, `"v1"`, "ur"},
+		{"no longer declared", rss("U", item{GUID: "1", Link: "https://u.example/1", Title: "x"}), `"v2"`, ""},
+	} {
+		o.handle("/feed", serveDoc(step.doc, step.etag))
+		if r := e.once(true)["u"]; r.Err != nil {
+			t.Fatalf("%s: %v", step.name, r.Err)
+		}
+		if got := e.state("u").Language; got != step.want {
+			t.Errorf("%s: Language = %q, want %q", step.name, got, step.want)
+		}
+	}
+}
