@@ -158,6 +158,7 @@ func (p *Pages) Article(w io.Writer, d ArticlePage) error {
 // Sources writes the health table of every source.
 func (p *Pages) Sources(w io.Writer, d SourcesPage) error {
 	v := newView(d.Site, "Sources · "+siteTitle(d.Site))
+	v.Wide = true
 	pg := sourcesView{OPML: v.prefix + "opml", JSON: v.prefix + "sources.json"}
 	for _, st := range d.Sources {
 		row := sourceRow(d.Site, st)

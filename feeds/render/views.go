@@ -21,6 +21,7 @@ type view struct {
 	AllJSON                string
 	Feeds                  []feedLink // autodiscovery, most specific first
 	Canonical              string
+	Wide                   bool // a page of tables (/sources), given more width than text pages
 	Page                   any
 	prefix                 string
 }
