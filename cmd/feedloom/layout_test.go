@@ -95,7 +95,7 @@ const layoutProbe = `(() => {
       if (!clipped) out.wide.push(el.localName + (el.className ? '.' + el.className : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
     }
   }
-  for (const td of document.querySelectorAll('table.sources td')) {
+  for (const td of document.querySelectorAll('main > .scroll > table td')) {
     const r = td.getBoundingClientRect();
     const box = td.closest('.scroll');
     const right = Math.min(vw, box ? box.getBoundingClientRect().right : vw);
