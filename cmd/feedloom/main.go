@@ -66,7 +66,7 @@ func commands() []*command {
 		{name: "serve", summary: "run the daemon: scheduler and HTTP server, until SIGTERM; SIGHUP reloads", run: runServe,
 			usageText: "Fetches every source on its schedule and serves the curated feeds and pages.\nSIGHUP re-reads the config; SIGTERM or SIGINT stops it gracefully (a second signal stops at once)."},
 		{name: "fetch", args: "[SOURCE...]", summary: "one ingest pass now (all sources or those named), then exit", run: runFetch,
-			usageText: "Runs one pass through the daemon's code path and prints a summary table.\nSources in backoff, waiting for Retry-After or gone are skipped and listed; -force fetches them anyway.\nExit status 1 if any source failed."},
+			usageText: "Runs one pass through the daemon's code path and prints a summary table.\nSources in backoff, waiting for Retry-After or gone are skipped and listed; -force fetches them anyway.\nA source that failed stays failing, in the table and the exit status, until a fetch of it succeeds.\nExit status 1 if any source failed or is still failing. Creates the database if there is none."},
 		{name: "check", summary: "validate the config; print every problem as FILE:LINE: field: message", run: runCheck},
 		{name: "stats", summary: "counts from the database", run: runStats,
 			usageText: "Prints sources, sources_failing, articles, carriages, tags, related_lists and db_bytes."},

@@ -76,7 +76,7 @@ func interrupted(ctx context.Context, log *slog.Logger, err error) error {
 // serve runs the daemon until ctx is cancelled.
 func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log *slog.Logger) error {
 	ver, rev, _ := buildVersion()
-	log.Info("starting feedloom", "version", ver, "commit", rev, "config", cfgPath, "database", cfg.Database,
+	log.Info("starting feedloom", "version", ver, "commit", rev, "config", cfgPath, "database", absPath(cfg.Database),
 		"sources", len(cfg.Sources), "outputs", len(cfg.Outputs))
 
 	reg := prometheus.NewRegistry()
