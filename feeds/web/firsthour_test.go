@@ -128,8 +128,8 @@ func TestArticleLanguage(t *testing.T) {
 	}{
 		{articlePath(id), []string{`<html lang="ur">`, `<h1 dir="auto">`, `<div class="body" dir="auto">`}},
 		{articlePath(f.ids["syria-1"]), []string{`<html lang="en">`}},
-		{"/", []string{`<html lang="en">`, `<li lang="ur">`, `<h3 dir="auto">`}},
-		{"/tags/world", []string{`<li lang="ur">`}},
+		{"/", []string{`<html lang="en">`, `<h3 dir="auto" lang="ur">`, `<p dir="auto" lang="ur">`, `<h3 dir="auto">`}},
+		{"/tags/world", []string{`<h3 dir="auto" lang="ur">`}},
 	}
 	for _, tc := range cases {
 		page := f.get(t, tc.path, 200).text(t)
