@@ -236,6 +236,14 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, items []feeds.Ite
 		}
 		arts = append(arts, a)
 	}
+	if !oldest.IsZero() {
+		// Not so far down that retention would drop them: they would come
+		// back with the next 200 and go again within the hour.
+		floor := oldest.Add(time.Duration(len(undated)+1) * undatedStep)
+		if anchor.Before(floor) && floor.Before(now) {
+			anchor = floor
+		}
+	}
 	placeUndated(arts, undated, anchor)
 	return arts, tooOld
 }
@@ -247,8 +255,10 @@ const undatedStep = time.Second
 // oldest dated item of the same fetch (anchor; now when there is none), a
 // step apart in the feed's order. Dated "now", a first fetch of an undated
 // feed would fill the top of every output and of the index above the news
-// of the day. The store keeps an article's first Published, so the place
-// is stable across refetches; it is never in the future.
+// of the day. (articles lifts the anchor just inside retention.max_age
+// when the oldest dated item is at its edge.) The store keeps an article's
+// first Published, so the place is stable across refetches; it is never
+// in the future.
 func placeUndated(arts []feeds.Article, undated []int, anchor time.Time) {
 	for j, k := range undated {
 		p := anchor.Add(-time.Duration(j+1) * undatedStep)

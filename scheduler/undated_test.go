@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/fetch"
+	"github.com/feedloom/feedloom/scheduler"
 )
 
 // TestUndatedItems: items without a date keep the feed's order and sit
@@ -103,5 +105,35 @@ func TestSourceLanguage(t *testing.T) {
 		if got := e.state("u").Language; got != step.want {
 			t.Errorf("%s: Language = %q, want %q", step.name, got, step.want)
 		}
+	}
+}
+
+// TestUndatedNearRetention: undated items that would sit below a dated
+// item close to retention.max_age stay inside it instead (just above the
+// limit, still in the feed's order), so retention does not drop them.
+func TestUndatedNearRetention(t *testing.T) {
+	o := newOrigin(t)
+	maxAge := 48 * time.Hour
+	o.handle("/feed", serveDoc(rss("A",
+		item{GUID: "d", Link: "https://a.example/d", Title: "Nearly too old", Published: base.Add(-maxAge + time.Second)},
+		item{GUID: "u1", Link: "https://a.example/u1", Title: "Undated one"},
+		item{GUID: "u2", Link: "https://a.example/u2", Title: "Undated two"},
+	), ""))
+	e := newEnv(t, []feeds.Source{src("a", o.URL+"/feed")}, func(_ *scheduler.Options, s *scheduler.Settings, _ *fetch.Options) {
+		s.Retention = scheduler.Retention{MaxAge: maxAge}
+	})
+	if r := e.once(true)["a"]; r.Err != nil || r.New != 3 {
+		t.Fatalf("fetch: %+v", r)
+	}
+	if n, err := e.s.Retain(t.Context()); err != nil || n != 0 {
+		t.Errorf("retention deleted %d (%v), want 0", n, err)
+	}
+	got := e.articles()
+	if len(got) != 3 || got[0].Title != "Undated one" || got[1].Title != "Undated two" {
+		var titles []string
+		for _, a := range got {
+			titles = append(titles, a.Title)
+		}
+		t.Errorf("stored %q, want all three, the undated ones in the feed's order", titles)
 	}
 }
