@@ -173,6 +173,7 @@ type SourceState struct {
 	NextAttempt  time.Time // not before this (backoff, Retry-After, max-age, ttl)
 	Gone         bool      // the origin said 410; not fetched until the config changes
 	ItemCount    int       // items in the last parsed document
+	Language     string    // the language the last parsed document declared, "" when none
 	ArticleCount int       // articles this source carried (read only)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/feeds/fetch"
+	"github.com/feedloom/feedloom/feeds/normalize"
 	"github.com/feedloom/feedloom/feeds/parse"
 	"github.com/feedloom/feedloom/feeds/tag"
 )
@@ -64,6 +65,9 @@ func (sc *Scheduler) runSource(ctx context.Context, name string, force bool, kno
 	if !force {
 		if reason, until, skip := skipReason(st, sc.now()); skip {
 			res.Skipped, res.Reason, res.Until = true, reason, until
+			if res.Failing() { // not retried yet is not fixed: say what is still wrong
+				res.Status, res.LastError = st.LastStatus, st.LastError
+			}
 			return res
 		}
 	}
@@ -166,6 +170,7 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	st.ItemCount = len(feed.Items)
+	st.Language = feed.Language
 	st = succeeded(st, resp.Status, started, max(resp.MaxAge, feed.TTL))
 	ir, err := sc.store.Ingest(ctx, src.Name, st, arts, now)
 	if err != nil {
@@ -212,9 +217,12 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed,
 	if set.Retention.MaxAge > 0 {
 		oldest = now.Add(-set.Retention.MaxAge)
 	}
+	var undated []int // indexes in arts of the items without a date, in the feed's order
+	anchor := now.UTC()
 	for i, it := range items {
 		a := all[i]
-		if a.Published.Before(oldest) {
+		dated := normalize.Dated(it, now)
+		if dated && a.Published.Before(oldest) {
 			tooOld++
 			continue
 		}
@@ -222,9 +230,41 @@ func (sc *Scheduler) articles(set *settings, src feeds.Source, feed *feeds.Feed,
 		a.Terms = set.Tagger.Terms(tag.TermText{Title: a.Title, Summary: a.Summary, Content: a.Content,
 			Language: feed.Language})
 		a.Categories = dedupe(it.Categories) // kept so that `feedloom retag` can re-derive Tags
+		if !dated {
+			undated = append(undated, len(arts))
+		} else if a.Published.Before(anchor) {
+			anchor = a.Published
+		}
 		arts = append(arts, a)
 	}
+	if !oldest.IsZero() {
+		// Not so far down that retention would drop them: they would come
+		// back with the next 200 and go again within the hour.
+		floor := oldest.Add(time.Duration(len(undated)+1) * undatedStep)
+		if anchor.Before(floor) && floor.Before(now) {
+			anchor = floor
+		}
+	}
+	placeUndated(arts, undated, anchor)
 	return arts, tooOld
+}
+
+// undatedStep separates the undated items of one fetch.
+const undatedStep = time.Second
+
+// placeUndated dates the items that came without a date just below the
+// oldest dated item of the same fetch (anchor; now when there is none), a
+// step apart in the feed's order. Dated "now", a first fetch of an undated
+// feed would fill the top of every output and of the index above the news
+// of the day. (articles lifts the anchor just inside retention.max_age
+// when the oldest dated item is at its edge.) The store keeps an article's
+// first Published, so the place is stable across refetches; it is never
+// in the future.
+func placeUndated(arts []feeds.Article, undated []int, anchor time.Time) {
+	for j, k := range undated {
+		p := anchor.Add(-time.Duration(j+1) * undatedStep)
+		arts[k].Published, arts[k].Updated = p, p
+	}
 }
 
 // dedupe returns ss without empty and repeated strings, in order. It is

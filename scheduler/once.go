@@ -78,7 +78,7 @@ func (sc *Scheduler) RunOnce(ctx context.Context, names []string, force bool, pr
 			defer mu.Unlock()
 			p.Done++
 			p.New += r.New
-			if r.Err != nil {
+			if r.Failing() {
 				p.Errors++
 			}
 			p.Last = r

@@ -237,7 +237,7 @@ func (sc *Scheduler) Retain(ctx context.Context) (int, error) {
 	for range 10_000 {
 		deleted, err := sc.store.Prune(ctx, r.MaxAge, r.MaxPerSource, sc.now(), pruneBatch)
 		if err != nil {
-			return total, fmt.Errorf("prune: %w", err)
+			return total, fmt.Errorf("retention: %w", err)
 		}
 		total += len(deleted)
 		sc.metrics.retained(len(deleted))

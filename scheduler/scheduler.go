@@ -104,8 +104,19 @@ type Result struct {
 	Skipped   bool      // not fetched: backoff, Retry-After, feed hints, Gone or already running
 	Reason    string    // why it was skipped: "gone", "backoff", "not_due", "running"
 	Until     time.Time // when a skipped source is next due (zero for gone/running)
+	// LastError is, for a source skipped while failing (backoff, gone), the
+	// error of its last attempt; Status is then that attempt's status.
+	LastError string
 	Duration  time.Duration
 	Bytes     int64
+}
+
+// Failing reports whether the source is broken after this run: it failed,
+// or it was skipped because it is backing off after failures or gone. A
+// source stays failing until an attempt succeeds, so that `feedloom fetch`
+// run by cron keeps exiting 1 while a source is broken.
+func (r Result) Failing() bool {
+	return r.Err != nil || r.Skipped && (r.Reason == ReasonBackoff || r.Reason == ReasonGone)
 }
 
 // Progress is reported by RunOnce after every source, so a terminal can

@@ -176,6 +176,68 @@ func (db *DB) Tags(ctx context.Context, limit int) (_ []feeds.TagCount, err erro
 	return out, nil
 }
 
+// PopularTags returns at most limit of the most used tags that articles of
+// at least minSources sources carry and that keep accepts (nil: all), most
+// used first: the index's "popular tags", which one prolific source's own
+// tags would otherwise fill. It looks at the limit*popularScan most used
+// tags only, and counts a tag's sources only up to minSources, through the
+// tag and carriage indexes.
+func (db *DB) PopularTags(ctx context.Context, limit, minSources int, keep func(string) bool) ([]feeds.TagCount, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	type cand struct {
+		id int64
+		tc feeds.TagCount
+	}
+	var out []feeds.TagCount
+	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+		rows, err := tx.QueryContext(ctx, `SELECT id, name, uses FROM tags WHERE uses > 0
+			ORDER BY uses DESC, name LIMIT ?`, limit*popularScan)
+		if err != nil {
+			return err
+		}
+		var cands []cand
+		for rows.Next() {
+			var c cand
+			if err := rows.Scan(&c.id, &c.tc.Tag, &c.tc.Count); err != nil {
+				return errors.Join(err, rows.Close())
+			}
+			if keep == nil || keep(c.tc.Tag) {
+				cands = append(cands, c)
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		span, err := tx.PrepareContext(ctx, `SELECT count(*) FROM (SELECT DISTINCT c.source_id
+			FROM article_tags t JOIN carriages c ON c.article_id = t.article_id WHERE t.tag_id = ? LIMIT ?)`)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, span.Close()) }()
+		for _, c := range cands {
+			var n int
+			if err := span.QueryRowContext(ctx, c.id, minSources).Scan(&n); err != nil {
+				return err
+			}
+			if n >= minSources {
+				if out = append(out, c.tc); len(out) == limit {
+					break
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("popular tags: %w", err)
+	}
+	return out, nil
+}
+
+// popularScan bounds PopularTags' candidates to this many per tag shown.
+const popularScan = 10
+
 // TagCount returns how many articles carry tag; 0 (and no error) for a tag
 // no article carries, which a tag page answers with 404.
 func (db *DB) TagCount(ctx context.Context, tag string) (int, error) {

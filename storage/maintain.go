@@ -61,7 +61,7 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("prune: %w", err)
+		return nil, fmt.Errorf("select old articles: %w", err)
 	}
 	slices.Sort(victims)
 	var deleted []int64
@@ -84,13 +84,13 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxPerSource int,
 		})
 		if err != nil {
 			slices.Sort(deleted)
-			return deleted, fmt.Errorf("prune: %w", err)
+			return deleted, fmt.Errorf("delete old articles: %w", err)
 		}
 	}
 	slices.Sort(deleted)
 	if len(deleted) > 0 {
 		if err := db.vacuum(ctx); err != nil {
-			return deleted, fmt.Errorf("prune: %w", err)
+			return deleted, fmt.Errorf("give space back: %w", err)
 		}
 	}
 	return deleted, nil
@@ -228,12 +228,12 @@ func (db *DB) Stats(ctx context.Context) (feeds.Stats, error) {
 		return nil
 	})
 	if err != nil {
-		return feeds.Stats{}, fmt.Errorf("stats: %w", err)
+		return feeds.Stats{}, fmt.Errorf("count: %w", err)
 	}
 	if fi, err := os.Stat(db.path + "-wal"); err == nil {
 		s.DBBytes += fi.Size()
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return feeds.Stats{}, fmt.Errorf("stats: %w", err)
+		return feeds.Stats{}, fmt.Errorf("size of the WAL: %w", err)
 	}
 	return s, nil
 }
@@ -243,27 +243,27 @@ func (db *DB) Stats(ctx context.Context) (feeds.Stats, error) {
 // overwrite an existing file: the error wraps fs.ErrExist.
 func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	if path == "" {
-		return errors.New("backup: no file given")
+		return errors.New("no backup file given")
 	}
 	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("backup: %s: %w (refusing to overwrite)", path, fs.ErrExist)
+		return fmt.Errorf("%s: %w (refusing to overwrite)", path, fs.ErrExist)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("backup: %w", err)
+		return fmt.Errorf("check %s: %w", path, err)
 	}
 	// The read pool is query_only, which forbids VACUUM INTO; a one-off
 	// connection reads one snapshot without holding up the writer.
 	c, err := sql.Open("sqlite", db.dsn)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return fmt.Errorf("open a snapshot connection: %w", err)
 	}
 	defer func() {
 		if cerr := c.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("backup: %w", cerr))
+			err = errors.Join(err, fmt.Errorf("close the snapshot connection: %w", cerr))
 		}
 	}()
 	c.SetMaxOpenConns(1)
 	if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (db *DB) Related(ctx context.Context, id int64) ([]feeds.RelatedPost, error
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("related of %d: %w", id, err)
+		return nil, fmt.Errorf("read the list of article %d: %w", id, err)
 	}
 	return out, nil
 }
@@ -122,7 +122,7 @@ func (db *DB) RelatedFor(ctx context.Context, ids []int64) (map[int64][]feeds.Re
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("related: %w", err)
+		return nil, fmt.Errorf("read related lists: %w", err)
 	}
 	return out, nil
 }

@@ -170,12 +170,7 @@ func (o *hostileOrigin) evilHits() map[string]int {
 // second time from a mirror that strips the CSP header, so it proves the
 // markup itself is inert, not only that the CSP blocks it.
 func TestBrowserXSS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no browser at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
-	}
+	needBrowser(t)
 	o := newHostileOrigin(t)
 	o.docs = hostileFeeds(o.srv.URL)
 
@@ -283,6 +278,17 @@ outputs:
 	t.Logf("%d body, %d title, %d author, %d category and %d link payloads in %d articles; %d pages and %d feeds loaded, %d of them again without CSP, in %v",
 		len(bodyPayloads), len(titlePayloads), len(authorPayloads), len(categoryPayloads), len(linkPayloads),
 		articles, len(pages), len(docs), len(mirrored), time.Since(start).Round(time.Millisecond))
+}
+
+// needBrowser skips t in -short mode and where Chromium is not installed.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no browser at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
+	}
 }
 
 // sitePaths lists every HTML page (/, /sources, each article, each tag)

@@ -21,7 +21,7 @@ func runExplain(ctx context.Context, e *env, c *command, args []string) int {
 	if !ok {
 		return st
 	}
-	return withStore(ctx, e, c, *cfgPath, func(_ *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, false, func(_ *config.Config, db *storage.DB) int {
 		a, err := db.Article(ctx, id)
 		if errors.Is(err, feeds.ErrNotFound) {
 			if into, merr := db.MergedInto(ctx, id); merr == nil && into != 0 {
@@ -54,7 +54,7 @@ func runExplain(ctx context.Context, e *env, c *command, args []string) int {
 // articleArg parses the flags and the one argument, an article id, of a
 // command about one article; ok is false with the status to exit with.
 func (c *command) articleArg(e *env, fs *flag.FlagSet, args []string) (id int64, ok bool, status int) {
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.parse(e, fs, args); !ok {
 		return 0, false, st
 	}
 	if fs.NArg() != 1 {

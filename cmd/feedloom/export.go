@@ -39,7 +39,7 @@ func runExport(ctx context.Context, e *env, c *command, args []string) int {
 	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
 	}
-	return withStore(ctx, e, c, *cfgPath, func(_ *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, false, func(_ *config.Config, db *storage.DB) int {
 		var batch []exported
 		flush := func() error {
 			if len(batch) == 0 {

@@ -17,18 +17,22 @@ import (
 func runFetch(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
 	force := fs.Bool("force", false, "fetch sources that are backing off, waiting for Retry-After, or gone")
-	quiet := fs.Bool("q", false, "no progress output, only the summary table")
-	if ok, st := parse(fs, args); !ok {
+	quiet := fs.Bool("q", false, "quiet: no progress output and no warning log lines, only the summary table (and errors)")
+	if ok, st := c.parse(e, fs, args); !ok {
 		return st
 	}
 	names := fs.Args()
-	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, true, func(cfg *config.Config, db *storage.DB) int {
 		for _, n := range names {
 			if _, ok := cfg.Source(n); !ok {
 				return usageError(e, c, "no source named %q in %s", n, *cfgPath)
 			}
 		}
-		log := newLogger(e.stderr, cfg.LogFormat, "warn")
+		level := "warn"
+		if *quiet { // -q: the table and the exit status say what failed
+			level = "error"
+		}
+		log := newLogger(e.stderr, cfg.LogFormat, level)
 		p, err := newPipeline(cfg, db, log, nil, "")
 		if err != nil {
 			return fail(e, c, err)
@@ -64,6 +68,22 @@ func printFetchSummary(w io.Writer, results []scheduler.Result) int {
 		}
 		msg := ""
 		switch {
+		case r.Skipped && r.Failing():
+			// Not retried yet is not fixed: it fails the run until it succeeds.
+			failed++
+			status = "failing"
+			if r.Status != 0 {
+				status += " (" + strconv.Itoa(r.Status) + ")"
+			}
+			msg = r.LastError
+			if msg == "" && r.Err != nil {
+				msg = r.Err.Error()
+			}
+			if r.Reason == scheduler.ReasonGone {
+				msg += "; gone: not retried until its config changes (use -force)"
+			} else {
+				msg += "; backing off, next try " + r.Until.UTC().Format(time.RFC3339) + " (use -force)"
+			}
 		case r.Skipped:
 			skipped++
 			status = "skipped"
@@ -116,6 +136,8 @@ func (p *progress) update(pr scheduler.Progress) {
 	r := pr.Last
 	state := "ok"
 	switch {
+	case r.Skipped && r.Failing():
+		state = "failing, not retried yet: " + r.LastError
 	case r.Skipped:
 		state = "skipped"
 	case r.Err != nil:

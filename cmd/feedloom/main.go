@@ -66,7 +66,7 @@ func commands() []*command {
 		{name: "serve", summary: "run the daemon: scheduler and HTTP server, until SIGTERM; SIGHUP reloads", run: runServe,
 			usageText: "Fetches every source on its schedule and serves the curated feeds and pages.\nSIGHUP re-reads the config; SIGTERM or SIGINT stops it gracefully (a second signal stops at once)."},
 		{name: "fetch", args: "[SOURCE...]", summary: "one ingest pass now (all sources or those named), then exit", run: runFetch,
-			usageText: "Runs one pass through the daemon's code path and prints a summary table.\nSources in backoff, waiting for Retry-After or gone are skipped and listed; -force fetches them anyway.\nExit status 1 if any source failed."},
+			usageText: "Runs one pass through the daemon's code path and prints a summary table.\nSources in backoff, waiting for Retry-After or gone are skipped and listed; -force fetches them anyway.\nA source that failed stays failing, in the table and the exit status, until a fetch of it succeeds.\nExit status 1 if any source failed or is still failing. Creates the database if there is none."},
 		{name: "check", summary: "validate the config; print every problem as FILE:LINE: field: message", run: runCheck},
 		{name: "stats", summary: "counts from the database", run: runStats,
 			usageText: "Prints sources, sources_failing, articles, carriages, tags, related_lists and db_bytes."},
@@ -159,7 +159,9 @@ func (c *command) flags(e *env) (*flag.FlagSet, *string) {
 		def = v
 	}
 	cfg := fs.String("config", def, "config file (env FEEDLOOM_CONFIG)")
-	fs.Usage = func() { c.usage(fs.Output(), fs) }
+	// The flag package calls Usage for -h and after a wrong flag alike;
+	// parse prints help (to stdout) or a hint (to stderr) itself.
+	fs.Usage = func() {}
 	return fs, cfg
 }
 
@@ -177,17 +179,21 @@ func (c *command) usage(w io.Writer, fs *flag.FlagSet) {
 
 // parse parses a command's flags; it returns ok=false with the exit status
 // to use when the command should not go on (help asked, or a usage error).
+// Help asked for (-h) is output: it goes to stdout with status 0, as
+// `feedloom help CMD` does; a wrong flag is an error, on stderr.
 //
 // Flags may come before, between or after the positional arguments
 // (`feedloom opml export -config x.yaml`), as admins type them; "--" ends
 // the flags.
-func parse(fs *flag.FlagSet, args []string) (ok bool, status int) {
+func (c *command) parse(e *env, fs *flag.FlagSet, args []string) (ok bool, status int) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				c.usage(e.stdout, fs)
 				return false, exitOK
 			}
+			fmt.Fprintf(e.stderr, "Run 'feedloom %s -h' for usage.\n", c.name)
 			return false, exitUsage
 		}
 		rest := fs.Args()
@@ -210,7 +216,7 @@ func parse(fs *flag.FlagSet, args []string) (ok bool, status int) {
 
 // noArgs parses the flags of a command that takes no arguments.
 func (c *command) noArgs(e *env, fs *flag.FlagSet, args []string) (ok bool, status int) {
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.parse(e, fs, args); !ok {
 		return false, st
 	}
 	if fs.NArg() > 0 {
@@ -248,10 +254,7 @@ func runHelp(_ context.Context, e *env, c *command, args []string) int {
 				return exitOK
 			}
 			// A command prints its own usage, flags included, for -h.
-			he := *e
-			he.stderr = e.stdout
-			cmd.run(context.Background(), &he, cmd, []string{"-h"})
-			return exitOK
+			return cmd.run(context.Background(), e, cmd, []string{"-h"})
 		}
 	}
 	return usageError(e, c, "unknown command %q", args[0])

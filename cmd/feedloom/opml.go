@@ -14,7 +14,7 @@ import (
 
 func runOPML(_ context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
-	if ok, st := parse(fs, args); !ok {
+	if ok, st := c.parse(e, fs, args); !ok {
 		return st
 	}
 	switch {
@@ -33,7 +33,7 @@ func runOPML(_ context.Context, e *env, c *command, args []string) int {
 			return fail(e, c, err)
 		}
 		defer f.Close()
-		sources, err := render.ParseOPML(f)
+		sources, skipped, err := render.ParseOPML(f)
 		if err != nil {
 			return fail(e, c, fmt.Errorf("%s: %w", fs.Arg(1), err))
 		}
@@ -42,6 +42,13 @@ func runOPML(_ context.Context, e *env, c *command, args []string) int {
 			return fail(e, c, err)
 		}
 		fmt.Fprintf(e.stdout, "# %d sources from %s; paste under sources: in config.yaml\n%s", len(sources), fs.Arg(1), out)
+		// What is not in the YAML goes to stderr, so stdout stays pasteable.
+		for _, s := range skipped {
+			fmt.Fprintf(e.stderr, "feedloom opml: skipped %q%s: %s\n", s.Title, urlSuffix(s.URL), s.Reason)
+		}
+		if len(skipped) > 0 {
+			fmt.Fprintf(e.stderr, "feedloom opml: %d outline(s) skipped, %d source(s) printed\n", len(skipped), len(sources))
+		}
 		return exitOK
 	default:
 		return usageError(e, c, "want 'export' or 'import FILE'")
@@ -72,4 +79,12 @@ func sourcesYAML(sources []feeds.Source) (string, error) {
 		return "", fmt.Errorf("encode sources: %w", err)
 	}
 	return b.String(), nil
+}
+
+// urlSuffix is " (URL)", or "" without a URL.
+func urlSuffix(u string) string {
+	if u == "" {
+		return ""
+	}
+	return " (" + u + ")"
 }

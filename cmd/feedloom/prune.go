@@ -13,7 +13,7 @@ func runPrune(ctx context.Context, e *env, c *command, args []string) int {
 	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
 	}
-	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, false, func(cfg *config.Config, db *storage.DB) int {
 		log := newLogger(e.stderr, cfg.LogFormat, "warn")
 		p, err := newPipeline(cfg, db, log, nil, "")
 		if err != nil {

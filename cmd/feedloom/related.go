@@ -19,10 +19,10 @@ func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 	if !ok {
 		return st
 	}
-	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, false, func(cfg *config.Config, db *storage.DB) int {
 		a, err := db.Article(ctx, id)
 		if err != nil {
-			return fail(e, c, fmt.Errorf("article %d: %w", id, err))
+			return fail(e, c, err) // it names the article
 		}
 		list, err := db.Related(ctx, id)
 		if err != nil {

@@ -17,7 +17,7 @@ func runRetag(ctx context.Context, e *env, c *command, args []string) int {
 	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
 	}
-	return withStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
+	return withStore(ctx, e, c, *cfgPath, false, func(cfg *config.Config, db *storage.DB) int {
 		tagger, err := newTagger(cfg)
 		if err != nil {
 			return fail(e, c, err)

@@ -76,14 +76,14 @@ func interrupted(ctx context.Context, log *slog.Logger, err error) error {
 // serve runs the daemon until ctx is cancelled.
 func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log *slog.Logger) error {
 	ver, rev, _ := buildVersion()
-	log.Info("starting feedloom", "version", ver, "commit", rev, "config", cfgPath, "database", cfg.Database,
+	log.Info("starting feedloom", "version", ver, "commit", rev, "config", cfgPath, "database", absPath(cfg.Database),
 		"sources", len(cfg.Sources), "outputs", len(cfg.Outputs))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reloads := newReloadMetrics(reg)
 
-	db, err := openStore(ctx, cfg)
+	db, err := openStore(ctx, cfg, cfgPath, true)
 	if err != nil {
 		return interrupted(ctx, log, err)
 	}

@@ -87,6 +87,13 @@ func fallbackTitle(a feeds.Article) string {
 	return capRunes(a.Link, MaxTitleRunes)
 }
 
+// Dated reports whether Article takes an item's Published from the item
+// (a believable published or updated date) rather than from now. The
+// scheduler places the undated items of a fetch below its dated ones.
+func Dated(it feeds.Item, now time.Time) bool {
+	return sane(it.Published, now) || sane(it.Updated, now)
+}
+
 // sane reports whether t is a believable publication date at now.
 func sane(t, now time.Time) bool {
 	return !t.IsZero() && t.UTC().Year() >= MinYear && !t.After(now.Add(FutureSkew))

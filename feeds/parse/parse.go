@@ -130,11 +130,10 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 		base = nil
 	}
 	out := &feeds.Feed{
-		Title:  gf.Title,
-		Link:   resolve(base, gf.Link),
-		Format: format(gf),
-		// A language tag is short ("en-US"); anything longer is not one.
-		Language: strings.TrimSpace(gf.Language[:min(len(gf.Language), 35)]),
+		Title:    gf.Title,
+		Link:     resolve(base, gf.Link),
+		Format:   format(gf),
+		Language: language(gf.Language),
 	}
 	var orig *rss.Feed
 	if o, ok := gf.OriginalFeed().(*rss.Feed); ok {
@@ -276,4 +275,23 @@ func categories(in []string) []string {
 		}
 	}
 	return out
+}
+
+// maxLanguage bounds a declared language: BCP 47 tags in use are short.
+const maxLanguage = 35
+
+// language is a feed's declared language as one trimmed token ("en-us",
+// "ur"), "" when absent or not a plausible language tag; pages check it
+// again before they write it.
+func language(l string) string {
+	l = strings.TrimSpace(l)
+	if l == "" || len(l) > maxLanguage {
+		return ""
+	}
+	for _, c := range l {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return strings.ReplaceAll(l, "_", "-")
 }

@@ -301,3 +301,31 @@ func TestTTL(t *testing.T) {
 		})
 	}
 }
+
+// TestLanguage: the feed's declared language comes from RSS <language> (or
+// dc:language), Atom xml:lang and JSON Feed "language"; a value that is not
+// a language tag is dropped.
+func TestLanguage(t *testing.T) {
+	cases := []struct {
+		name, doc, want string
+	}{
+		{"rss", `<rss version="2.0"><channel><title>t</title><language>ur</language><item><title>x</title></item></channel></rss>`, "ur"},
+		{"rss dc", `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title><dc:language>he</dc:language><item><title>x</title></item></channel></rss>`, "he"},
+		{"rss placeholder", `<rss version="2.0"><channel><title>t</title><language>rss_2.0.channel.language</language><item><title>x</title></item></channel></rss>`, ""},
+		{"rss none", `<rss version="2.0"><channel><title>t</title><item><title>x</title></item></channel></rss>`, ""},
+		{"atom", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ar"><title>t</title><entry><title>x</title></entry></feed>`, "ar"},
+		{"json", `{"version":"https://jsonfeed.org/version/1.1","title":"t","language":"fa-IR","items":[{"id":"1","title":"x"}]}`, "fa-IR"},
+		{"hostile", `<rss version="2.0"><channel><title>t</title><language>en" onload="x</language><item><title>x</title></item></channel></rss>`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := parse.Parse([]byte(tc.doc), "", "https://example.org/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Language != tc.want {
+				t.Errorf("Language = %q, want %q", f.Language, tc.want)
+			}
+		})
+	}
+}

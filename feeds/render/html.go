@@ -46,6 +46,11 @@ type IndexPage struct {
 	Outputs []feeds.Output   // configured outputs; the built-in "all" is always listed first
 	Latest  []feeds.Article  // newest first
 	Tags    []feeds.TagCount // most used first
+	// Languages is the declared language of each source's feed, by name.
+	Languages map[string]string
+	// Failing and Fetched count the sources whose last fetch failed and
+	// those fetched successfully; an index without articles says which.
+	Failing, Fetched int
 }
 
 // TagPage is the data of /tags/{tag}.
@@ -54,6 +59,8 @@ type TagPage struct {
 	Tag      string
 	Count    int             // articles carrying the tag (may exceed len(Articles))
 	Articles []feeds.Article // newest first
+	// Languages is the declared language of each source's feed, by name.
+	Languages map[string]string
 }
 
 // ArticlePage is the data of /articles/{id}: the article and its related
@@ -62,6 +69,9 @@ type ArticlePage struct {
 	Site    Site
 	Article feeds.Article
 	Related []feeds.RelatedPost
+	// Languages is the declared language of each source's feed, by name:
+	// the page's lang is that of the article's first source that declares one.
+	Languages map[string]string
 }
 
 // SourcesPage is the data of /sources: the fetch health of every source.
@@ -80,7 +90,8 @@ type ErrorPage struct {
 // Index writes the home page.
 func (p *Pages) Index(w io.Writer, d IndexPage) error {
 	v := newView(d.Site, siteTitle(d.Site))
-	pg := indexView{Tags: make([]tagRef, 0, len(d.Tags)), SourceCount: len(d.Site.Sources)}
+	pg := indexView{Tags: make([]tagRef, 0, len(d.Tags)), SourceCount: len(d.Site.Sources),
+		Failing: d.Failing, Fetched: d.Fetched, SourcesURL: v.SourcesURL}
 	pg.Outputs = append(pg.Outputs, outputFeeds(d.Site, "feeds/all", "All articles", "Everything, newest first"))
 	for _, o := range d.Outputs {
 		pg.Outputs = append(pg.Outputs, outputFeeds(d.Site, "feeds/"+o.Name, firstNonEmpty(line(o.Title), line(o.Name)), line(o.Description)))
@@ -93,7 +104,7 @@ func (p *Pages) Index(w io.Writer, d IndexPage) error {
 			pg.Tags = append(pg.Tags, tagRef{Name: n, URL: v.prefix + tagPath(n), Count: t.Count})
 		}
 	}
-	pg.Latest = articleItems(d.Site, v.prefix, d.Latest)
+	pg.Latest = articleItems(d.Site, v.prefix, d.Latest, d.Languages)
 	v.Page = pg
 	return p.exec(w, "index", v)
 }
@@ -104,7 +115,7 @@ func (p *Pages) Tag(w io.Writer, d TagPage) error {
 	v := newView(d.Site, tag+" · "+siteTitle(d.Site))
 	feed := outputFeeds(d.Site, "tags/"+tag, tag, "")
 	v.Feeds = append(feed.links(siteTitle(d.Site)+": "+tag), v.Feeds...)
-	v.Page = tagView{Tag: tag, Count: d.Count, Feed: feed, Articles: articleItems(d.Site, v.prefix, d.Articles)}
+	v.Page = tagView{Tag: tag, Count: d.Count, Feed: feed, Articles: articleItems(d.Site, v.prefix, d.Articles, d.Languages)}
 	return p.exec(w, "tag", v)
 }
 
@@ -113,8 +124,11 @@ func (p *Pages) Tag(w io.Writer, d TagPage) error {
 // stored (see the package comment); everything else is escaped.
 func (p *Pages) Article(w io.Writer, d ArticlePage) error {
 	a := d.Article
-	it := articleItem(d.Site, basePath(d.Site), a)
+	it := articleItem(d.Site, basePath(d.Site), a, d.Languages)
 	v := newView(d.Site, it.Title+" · "+siteTitle(d.Site))
+	if it.Lang != "" {
+		v.Lang = it.Lang
+	}
 	v.Canonical = it.Original
 	pg := articleView{
 		Item: it,
@@ -144,6 +158,7 @@ func (p *Pages) Article(w io.Writer, d ArticlePage) error {
 // Sources writes the health table of every source.
 func (p *Pages) Sources(w io.Writer, d SourcesPage) error {
 	v := newView(d.Site, "Sources · "+siteTitle(d.Site))
+	v.Wide = true
 	pg := sourcesView{OPML: v.prefix + "opml", JSON: v.prefix + "sources.json"}
 	for _, st := range d.Sources {
 		row := sourceRow(d.Site, st)

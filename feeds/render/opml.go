@@ -93,13 +93,24 @@ func (o opmlIn) attr(name string) string {
 	return ""
 }
 
+// OPMLSkip is an outline ParseOPML did not turn into a source of its own,
+// and why, so that `feedloom opml import` can tell the admin what of their
+// subscription list is not in the YAML it prints.
+type OPMLSkip struct {
+	Title  string // the outline's title or text, as one line
+	URL    string // its xmlUrl, "" when it had none
+	Reason string // "duplicate of NAME" or "no feed URL (xmlUrl)"
+}
+
 // ParseOPML reads a subscription list for `feedloom opml import`. Every
 // outline with an xmlUrl becomes a source; nested outlines are flattened,
 // the titles of the folders around a feed and its category attribute
 // becoming its tags. Names are slugs of the titles ([a-z0-9-], else of the
 // URL's host), made unique with -2, -3…; a URL listed twice is kept once
 // with the tags of both. Schedule is left empty (the config's default).
-func ParseOPML(r io.Reader) ([]feeds.Source, error) {
+// The outlines left out (a URL listed again, an outline that is neither a
+// feed nor a folder of feeds) are returned as skipped.
+func ParseOPML(r io.Reader) (_ []feeds.Source, skipped []OPMLSkip, _ error) {
 	var doc struct {
 		XMLName  xml.Name
 		Outlines []opmlIn `xml:"body>outline"`
@@ -107,10 +118,10 @@ func ParseOPML(r io.Reader) ([]feeds.Source, error) {
 	d := xml.NewDecoder(r)
 	d.CharsetReader = charset.NewReaderLabel
 	if err := d.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("parse opml: %w", err)
+		return nil, nil, fmt.Errorf("parse opml: %w", err)
 	}
 	if doc.XMLName.Local != "opml" {
-		return nil, fmt.Errorf("parse opml: root <%s>: %w", doc.XMLName.Local, ErrNoOPML)
+		return nil, nil, fmt.Errorf("parse opml: root <%s>: %w", doc.XMLName.Local, ErrNoOPML)
 	}
 	var out []feeds.Source
 	byURL := map[string]int{}
@@ -118,9 +129,13 @@ func ParseOPML(r io.Reader) ([]feeds.Source, error) {
 	var walk func(list []opmlIn, folders []string)
 	walk = func(list []opmlIn, folders []string) {
 		for _, o := range list {
+			t := line(firstNonEmpty(o.attr("title"), o.attr("text")))
 			u := clean(o.attr("xmlUrl"))
 			if u == "" {
-				walk(o.Outlines, appendTag(folders, firstNonEmpty(o.attr("title"), o.attr("text"))))
+				if len(o.Outlines) == 0 {
+					skipped = append(skipped, OPMLSkip{Title: t, URL: line(o.attr("htmlUrl")), Reason: "no feed URL (xmlUrl)"})
+				}
+				walk(o.Outlines, appendTag(folders, t))
 				continue
 			}
 			tags := slices.Clone(folders)
@@ -131,16 +146,16 @@ func ParseOPML(r io.Reader) ([]feeds.Source, error) {
 			}
 			if i, ok := byURL[u]; ok {
 				out[i].Tags = sortedTags(append(out[i].Tags, tags...))
+				skipped = append(skipped, OPMLSkip{Title: t, URL: u, Reason: "duplicate of " + out[i].Name})
 				continue
 			}
-			t := line(firstNonEmpty(o.attr("title"), o.attr("text")))
 			byURL[u] = len(out)
 			out = append(out, feeds.Source{Name: uniqueName(names, t, u), URL: u, Title: t, Tags: sortedTags(tags)})
 			walk(o.Outlines, folders)
 		}
 	}
 	walk(doc.Outlines, nil)
-	return out, nil
+	return out, skipped, nil
 }
 
 // firstNonEmpty is the first of its arguments that is not blank.

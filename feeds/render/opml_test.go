@@ -44,7 +44,7 @@ func TestOPMLRoundTrip(t *testing.T) {
 	if err := render.OPML(&buf, "World Desk", fixtureSources()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := render.ParseOPML(&buf)
+	got, _, err := render.ParseOPML(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestParseOPML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := render.ParseOPML(strings.NewReader(tt.in))
+			got, _, err := render.ParseOPML(strings.NewReader(tt.in))
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) {
 					t.Fatalf("err = %v, want %v", err, tt.err)
@@ -120,7 +120,7 @@ func TestParseOPML(t *testing.T) {
 			}
 		})
 	}
-	if _, err := render.ParseOPML(strings.NewReader("<opml><body><outline")); err == nil {
+	if _, _, err := render.ParseOPML(strings.NewReader("<opml><body><outline")); err == nil {
 		t.Error("truncated document: no error")
 	}
 }

@@ -121,18 +121,27 @@ func tagPath(tag string) string { return "tags/" + url.PathEscape(tag) }
 // language is the site's language tag, DefaultLanguage when it is empty or
 // not shaped like a BCP 47 tag (Atom's schema rejects such an xml:lang).
 func language(s Site) string {
-	l := strings.TrimSpace(s.Language)
+	if l := langTag(s.Language); l != "" {
+		return l
+	}
+	return DefaultLanguage
+}
+
+// langTag is l when it has the shape of a BCP 47 language tag (letters,
+// then dash-separated parts of letters and digits), else "".
+func langTag(l string) string {
+	l = strings.TrimSpace(l)
 	if l == "" || len(l) > 35 {
-		return DefaultLanguage
+		return ""
 	}
 	for i, part := range strings.Split(l, "-") {
 		if part == "" || len(part) > 8 {
-			return DefaultLanguage
+			return ""
 		}
 		for _, c := range part {
 			alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 			if !alpha && (i == 0 || c < '0' || c > '9') {
-				return DefaultLanguage
+				return ""
 			}
 		}
 	}

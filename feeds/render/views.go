@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/feedloom/feedloom/feeds"
 )
@@ -20,6 +21,7 @@ type view struct {
 	AllJSON                string
 	Feeds                  []feedLink // autodiscovery, most specific first
 	Canonical              string
+	Wide                   bool // a page of tables (/sources), given more width than text pages
 	Page                   any
 	prefix                 string
 }
@@ -46,10 +48,12 @@ type stamp struct{ Human, ISO string }
 type feedSet struct{ Title, Description, Atom, RSS, JSON string }
 
 type indexView struct {
-	Outputs     []feedSet
-	Latest      []item
-	Tags        []tagRef
-	SourceCount int
+	Outputs          []feedSet
+	Latest           []item
+	Tags             []tagRef
+	SourceCount      int
+	Failing, Fetched int
+	SourcesURL       string
 }
 
 type tagView struct {
@@ -95,6 +99,7 @@ type errorView struct {
 // item is an article as lists and the article page show it.
 type item struct {
 	URL, Title, Original, Author, Excerpt string
+	Lang                                  string // the language its source declares, "" when unknown
 	Sources                               []ref
 	Time                                  stamp
 	Updated                               *stamp // set when the article changed after it was published
@@ -142,16 +147,17 @@ func (f feedSet) links(title string) []feedLink {
 }
 
 // articleItems builds list items.
-func articleItems(s Site, prefix string, as []feeds.Article) []item {
+func articleItems(s Site, prefix string, as []feeds.Article, langs map[string]string) []item {
 	out := make([]item, 0, len(as))
 	for _, a := range as {
-		out = append(out, articleItem(s, prefix, a))
+		out = append(out, articleItem(s, prefix, a, langs))
 	}
 	return out
 }
 
-// articleItem builds the view of one article.
-func articleItem(s Site, prefix string, a feeds.Article) item {
+// articleItem builds the view of one article; its language is that of its
+// first source whose feed declares a valid one.
+func articleItem(s Site, prefix string, a feeds.Article, langs map[string]string) item {
 	it := item{
 		URL:      prefix + "articles/" + strconv.FormatInt(a.ID, 10),
 		Title:    title(a),
@@ -165,6 +171,9 @@ func articleItem(s Site, prefix string, a feeds.Article) item {
 		it.Updated = &st
 	}
 	for _, name := range a.Sources {
+		if it.Lang == "" {
+			it.Lang = langTag(langs[name])
+		}
 		r := ref{Name: sourceTitle(s, name)}
 		if src, ok := s.Sources[name]; ok {
 			r.URL = safeURL(src.URL)
@@ -188,7 +197,7 @@ func sourceRow(s Site, st feeds.SourceState) row {
 		URL:       line(st.FetchURL()),
 		LastFetch: when(st.LastFetch),
 		Next:      when(st.NextAttempt),
-		Error:     line(st.LastError),
+		Error:     line(withoutURL(st.LastError, st.FetchURL(), st.URL)),
 		Count:     st.ArticleCount,
 	}
 	r.Link = safeURL(r.URL)
@@ -227,4 +236,18 @@ func hostOf(u string) string {
 		h = h[4:]
 	}
 	return h
+}
+
+// withoutURL drops the "fetch URL: " a fetch error starts with when URL is
+// one the row shows already (the feed column), so the error says only what
+// went wrong.
+func withoutURL(msg string, urls ...string) string {
+	for _, u := range urls {
+		if u != "" {
+			if rest, ok := strings.CutPrefix(msg, "fetch "+u+": "); ok {
+				return rest
+			}
+		}
+	}
+	return msg
 }

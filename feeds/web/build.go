@@ -26,7 +26,10 @@ const (
 const (
 	indexLatest = 30
 	indexTags   = 40
-	tagArticles = DefaultLimit
+	// popularSources is how many sources must carry a tag for the index to
+	// show it as popular.
+	popularSources = 2
+	tagArticles    = DefaultLimit
 )
 
 // format is one feed format: its extension, content type and writer.
@@ -154,7 +157,11 @@ func (h *Handler) renderTagPage(ctx context.Context, b *bytes.Buffer, st *state,
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load articles: %w", err)
 	}
-	return newestChange(arts), h.pages.Tag(b, render.TagPage{Site: st.site, Tag: tag, Count: n, Articles: arts})
+	langs, err := h.languages(ctx, arts)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return newestChange(arts), h.pages.Tag(b, render.TagPage{Site: st.site, Tag: tag, Count: n, Articles: arts, Languages: langs})
 }
 
 // renderArticle writes the HTML page of one article.
@@ -176,7 +183,24 @@ func (h *Handler) renderArticle(ctx context.Context, b *bytes.Buffer, st *state,
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load related posts: %w", err)
 	}
-	return later(a.Published, a.Updated), h.pages.Article(b, render.ArticlePage{Site: st.site, Article: a, Related: rel})
+	langs, err := h.languages(ctx, []feeds.Article{a})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return later(a.Published, a.Updated), h.pages.Article(b, render.ArticlePage{Site: st.site, Article: a, Related: rel, Languages: langs})
+}
+
+// languages is the declared language of the sources of arts, by source
+// name; nil (no query) for no articles.
+func (h *Handler) languages(ctx context.Context, arts []feeds.Article) (map[string]string, error) {
+	if len(arts) == 0 {
+		return nil, nil
+	}
+	langs, err := h.store.SourceLanguages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load source languages: %w", err)
+	}
+	return langs, nil
 }
 
 // renderIndex writes the home page.
@@ -185,11 +209,34 @@ func (h *Handler) renderIndex(ctx context.Context, b *bytes.Buffer, st *state) (
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load articles: %w", err)
 	}
-	tags, err := h.store.Tags(ctx, indexTags)
+	// Popular tags span sources (one podcast's own dozen tags are not
+	// popular), unless only one source is configured.
+	tags, err := h.store.PopularTags(ctx, indexTags, max(1, min(popularSources, len(st.Sources))), render.PopularTag)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load tags: %w", err)
 	}
-	p := render.IndexPage{Site: st.site, Outputs: st.Outputs, Latest: arts, Tags: tags}
+	langs, err := h.languages(ctx, arts)
+	if err != nil {
+		return time.Time{}, err
+	}
+	p := render.IndexPage{Site: st.site, Outputs: st.Outputs, Latest: arts, Tags: tags, Languages: langs}
+	if len(arts) == 0 {
+		// An empty index says why: not fetched yet, or every fetch failed.
+		// It shows fetch state then, so it follows the StateGeneration.
+		markShowsState(ctx)
+		states, _, err := h.sourceStates(ctx, st)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, s := range states {
+			switch {
+			case s.Gone || s.LastError != "" || s.Failures > 0:
+				p.Failing++
+			case !s.LastFetch.IsZero():
+				p.Fetched++
+			}
+		}
+	}
 	return newestChange(arts), h.pages.Index(b, p)
 }
 

@@ -36,19 +36,26 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 		// Read the generation before the first query: a write while this
 		// render runs makes the result stale at once, never wrongly fresh.
 		gen := h.generation(stateGen)
+		sgen := h.store.StateGeneration() // in case the builder marks the document as showing fetch state
 		prev := h.cache.get(key)
-		if prev != nil && prev.st == st && prev.gen == gen {
+		if prev != nil && prev.st == st && prev.gen == h.generation(prev.stateGen) {
 			return prev, nil // rendered by a flight that just ended
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
 		defer cancel()
+		shows := new(bool)
+		ctx = context.WithValue(ctx, showsStateKey{}, shows)
 		var b bytes.Buffer
 		modified, err := build(ctx, &b)
 		if err != nil {
 			return nil, err
 		}
+		docStateGen := stateGen
+		if *shows && !stateGen {
+			docStateGen, gen = true, sgen
+		}
 		d := newDoc(key, b.Bytes(), ctype, cc, page, modified, prev, time.Now())
-		d.gen, d.st, d.stateGen, d.route = gen, st, stateGen, route
+		d.gen, d.st, d.stateGen, d.route = gen, st, docStateGen, route
 		h.cache.put(d, h.valid)
 		return d, nil
 	})
@@ -77,6 +84,19 @@ const (
 // that a 304 from some source does not throw away the rendered feeds.
 func followsState(key string) bool {
 	return key == keySourcesPage || key == keySourcesJSON
+}
+
+// showsStateKey is the context key of the flag a builder sets with
+// markShowsState.
+type showsStateKey struct{}
+
+// markShowsState tells serve that the document being built shows fetch
+// state after all (the index says every fetch failed when it has no
+// articles), so that it follows the StateGeneration like /sources.
+func markShowsState(ctx context.Context) {
+	if p, ok := ctx.Value(showsStateKey{}).(*bool); ok {
+		*p = true
+	}
 }
 
 // generation is the store generation a document is valid for: the

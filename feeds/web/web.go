@@ -51,8 +51,9 @@ type Store interface {
 	MergedInto(ctx context.Context, id int64) (int64, error)
 	// Articles returns the articles a filter selects, newest first.
 	Articles(ctx context.Context, f feeds.Filter) ([]feeds.Article, error)
-	// Tags returns the most used tags, at most limit.
-	Tags(ctx context.Context, limit int) ([]feeds.TagCount, error)
+	// PopularTags returns at most limit of the most used tags that keep
+	// accepts and that articles of at least minSources sources carry.
+	PopularTags(ctx context.Context, limit, minSources int, keep func(string) bool) ([]feeds.TagCount, error)
 	// TagCount returns how many articles carry a tag (0: the tag does not exist).
 	TagCount(ctx context.Context, tag string) (int, error)
 	// Related returns one article's related posts, ordered.
@@ -61,6 +62,9 @@ type Store interface {
 	RelatedFor(ctx context.Context, ids []int64) (map[int64][]feeds.RelatedPost, error)
 	// SourceStates returns every source's fetch state, by name.
 	SourceStates(ctx context.Context) ([]feeds.SourceState, error)
+	// SourceLanguages returns the language each source's feed declares,
+	// by source name (absent: none), for the pages' lang attributes.
+	SourceLanguages(ctx context.Context) (map[string]string, error)
 }
 
 // Settings is the part of the configuration a reload can change for the
