@@ -23,6 +23,7 @@ type Results struct {
 	Ingest      []*IngestFigures `json:"ingest,omitempty"`
 	Related     []RelatedFigures `json:"related,omitempty"`
 	Serve       *ServeFigures    `json:"serve,omitempty"`
+	Sources     []SourcesFigures `json:"sources,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -41,7 +42,7 @@ func newResults(o *options) *Results {
 	r := &Results{Started: time.Now().UTC(), Seed: o.seed, Epoch: o.epoch.Format(time.DateOnly), Concurrency: o.concurrency, PerHost: o.perHost,
 		Machine: Machine{CPUs: runtime.NumCPU(), CPUModel: cpuModel(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 			Go: runtime.Version(), LoadAvgStart: loadAvg()}}
-	for _, part := range []string{"ingest", "related", "serve"} {
+	for _, part := range []string{"ingest", "related", "serve", "sources"} {
 		if o.skip[part] {
 			r.Skipped = append(r.Skipped, part)
 		}
@@ -185,6 +186,7 @@ func writeTable(w io.Writer, r *Results) {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
 	}
+	writeSources(w, r.Sources)
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "\nskipped: %s\n", strings.Join(r.Skipped, ", "))
 	}
