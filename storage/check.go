@@ -92,6 +92,8 @@ func (db *DB) QuickCheck(ctx context.Context) (err error) {
 	if len(problems) == 1 && problems[0] == "ok" {
 		return nil
 	}
-	fe := &faultError{fault: ErrCorrupt, err: errors.New(strings.Join(problems, "; "))}
+	// One line: a problem row may itself hold several lines.
+	msg := strings.Join(strings.FieldsFunc(strings.Join(problems, "\n"), func(r rune) bool { return r == '\n' }), "; ")
+	fe := &faultError{fault: ErrCorrupt, err: errors.New(msg)}
 	return fmt.Errorf("check database %s: %w", db.path, db.faults.note(fe))
 }

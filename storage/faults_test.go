@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/feedloom/feedloom/storage"
+	"github.com/feedloom/feedloom/storage/storagetest"
 )
 
 // bulk is n articles with bodies of a few KB, to give a store some pages.
@@ -113,28 +113,7 @@ func TestCorruptionIsVisible(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Size() < 512<<10 {
-		t.Fatalf("store of %d bytes: too small to damage its middle", fi.Size())
-	}
-	junk := make([]byte, 64<<10)
-	r := rand.New(rand.NewPCG(7, 7))
-	for i := range junk {
-		junk[i] = byte(r.Uint32())
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt(junk, fi.Size()/2); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storagetest.DamageMiddle(t, path)
 
 	db, err = storage.Open(ctx, path)
 	if err != nil {

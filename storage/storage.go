@@ -126,7 +126,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, errors.Join(fmt.Errorf("open database %s: read generation: %w", path, err), w.Close())
 	}
 	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
-		return nil, errors.Join(fmt.Errorf("open database %s: optimize: %w", path, classify(err)), w.Close())
+		// Damage that optimize's reads meet is reported by Ping (/healthz)
+		// rather than refusing to open: what can be read is still served.
+		if err = db.faults.note(err); !errors.Is(err, ErrCorrupt) {
+			return nil, errors.Join(fmt.Errorf("open database %s: optimize: %w", path, err), w.Close())
+		}
 	}
 	if db.st, err = prepareStmts(ctx, w); err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), w.Close())
