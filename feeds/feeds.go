@@ -14,6 +14,12 @@ import (
 // ErrNotFound is returned when an article, tag, output or source does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrStoreFault marks a failure of the local store itself (disk full,
+// read-only, I/O error, corruption): the machine's fault, not that of the
+// source being fetched or the request being served. The scheduler does not
+// back a source off for it; errors.Is finds it in the store's errors.
+var ErrStoreFault = errors.New("local store failure")
+
 // Source is one feed an admin configured.
 type Source struct {
 	Name     string   // unique, [a-z0-9-]

@@ -173,6 +173,14 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	st.Language = feed.Language
 	st = succeeded(st, resp.Status, started, max(resp.MaxAge, feed.TTL))
 	ir, err := sc.store.Ingest(ctx, src.Name, st, arts, now)
+	if errors.Is(err, feeds.ErrStoreFault) {
+		// The disk is full, read-only or failing: not the source's fault.
+		// No backoff and no error stored on it (the store could not take
+		// them anyway); the next attempt fetches the document again.
+		res.Status = resp.Status
+		res.Err = kindErr{kind: "local", err: fmt.Errorf("store articles: %w", err)}
+		return res
+	}
 	if err != nil {
 		// Keep the old validators so that the next attempt fetches the
 		// document again instead of getting a 304 for what was never stored.
@@ -338,6 +346,8 @@ func (sc *Scheduler) record(res Result) {
 	switch {
 	case errors.Is(res.Err, context.Canceled):
 		sc.log.Info("fetch cancelled", attrs...) // shutdown or the caller gave up: not the origin's fault
+	case errors.Is(res.Err, feeds.ErrStoreFault):
+		sc.log.Error("local store failure, the source is not backed off", append(attrs, "error", res.Err)...)
 	case res.Err != nil:
 		sc.log.Warn("fetch", append(attrs, "error", res.Err)...)
 	default:
@@ -351,7 +361,8 @@ func (sc *Scheduler) record(res Result) {
 }
 
 // outcomeOf is the metrics label of a failed fetch: the fetch error kind,
-// or "parse"/"store" for what went wrong after a good response.
+// or "parse"/"store" for what went wrong after a good response, "local"
+// for a local store failure (disk full, read-only, I/O, corruption).
 func outcomeOf(err error) string {
 	var fe *fetch.Error
 	switch {

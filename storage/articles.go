@@ -156,6 +156,7 @@ func eachPair(ctx context.Context, q querier, query string, ids []int64, fn func
 
 // Tags returns the most used tags first (ties by name), at most limit (all when limit <= 0).
 func (db *DB) Tags(ctx context.Context, limit int) (_ []feeds.TagCount, err error) {
+	defer func() { err = db.faults.note(err) }()
 	if limit <= 0 {
 		limit = -1
 	}
@@ -247,7 +248,7 @@ func (db *DB) TagCount(ctx context.Context, tag string) (int, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("tag count %q: %w", tag, err)
+		return 0, fmt.Errorf("tag count %q: %w", tag, db.faults.note(err))
 	}
 	return n, nil
 }
@@ -366,6 +367,7 @@ func articleTagIDs(ctx context.Context, tx *sql.Tx, id int64) (_ []int64, err er
 // Sources, to fn (for `feedloom retag`). fn may write through db: reads and writes use
 // different connections. An error from fn stops the walk and is returned.
 func (db *DB) EachArticle(ctx context.Context, fn func(a feeds.Article) error) (err error) {
+	defer func() { err = db.faults.note(err) }()
 	rows, err := db.r.QueryContext(ctx, `SELECT `+articleCols+`,
 		(SELECT group_concat(t.name, char(31) ORDER BY t.name) FROM article_tags at
 			JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id),
@@ -556,7 +558,7 @@ func (db *DB) MergedInto(ctx context.Context, id int64) (int64, error) {
 		return 0, feeds.ErrNotFound
 	}
 	if err != nil {
-		return 0, fmt.Errorf("merged article %d: %w", id, err)
+		return 0, fmt.Errorf("merged article %d: %w", id, db.faults.note(err))
 	}
 	return to, nil
 }

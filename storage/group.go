@@ -171,7 +171,9 @@ func (db *DB) storeGroup(jobs []*writeJob) (retry bool) {
 // sets j.err and returns it.
 func (db *DB) runJob(tx *sql.Tx, j *writeJob) error {
 	ctx := context.WithoutCancel(j.ctx)
-	j.err = func() (err error) {
+	// A job's own failure does not reach rawTx (it sees errJobFailed):
+	// a local fault is classified and remembered here.
+	j.err = db.faults.note(func() (err error) {
 		if j.content, err = j.fn(ctx, tx); err != nil {
 			return err
 		}
@@ -184,6 +186,6 @@ func (db *DB) runJob(tx *sql.Tx, j *writeJob) error {
 		}
 		db.known.noteGeneration(j.seq)
 		return nil
-	}()
+	}())
 	return j.err
 }

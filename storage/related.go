@@ -245,6 +245,7 @@ func intersect(a, b []string) []string {
 // computed: new ones, changed ones, and those whose list lost an entry to
 // retention.
 func (db *DB) PendingRelated(ctx context.Context) (_ []int64, err error) {
+	defer func() { err = db.faults.note(err) }()
 	rows, err := db.c.QueryContext(ctx, `SELECT id FROM articles a INDEXED BY articles_published
 		WHERE NOT EXISTS (SELECT 1 FROM related_lists r WHERE r.article_id = a.id) ORDER BY id`)
 	if err != nil {

@@ -111,7 +111,7 @@ func (db *DB) SourceState(ctx context.Context, name string) (feeds.SourceState, 
 		return feeds.SourceState{}, fmt.Errorf("source %q: %w", name, feeds.ErrNotFound)
 	}
 	if err != nil {
-		return feeds.SourceState{}, fmt.Errorf("source %q: %w", name, err)
+		return feeds.SourceState{}, fmt.Errorf("source %q: %w", name, db.faults.note(err))
 	}
 	return st, nil
 }
@@ -119,6 +119,7 @@ func (db *DB) SourceState(ctx context.Context, name string) (feeds.SourceState, 
 // SourceStates returns the state of every configured (active) source, by name,
 // for /sources and the scheduler's start-up.
 func (db *DB) SourceStates(ctx context.Context) (_ []feeds.SourceState, err error) {
+	defer func() { err = db.faults.note(err) }()
 	rows, err := db.r.QueryContext(ctx, `SELECT `+stateCols+` FROM sources s WHERE s.active = 1 ORDER BY s.name`)
 	if err != nil {
 		return nil, fmt.Errorf("source states: %w", err)

@@ -80,6 +80,10 @@ type DB struct {
 	known knownKeys  // dedupe keys the store holds (approximately); under wmu
 	queue writeQueue // writeGrouped calls waiting for wmu
 	rconn int
+	// faults is the local failure (disk full, read-only, I/O, corruption)
+	// the store is in, for Ping and Fault.
+	faults   faults
+	readOnly bool // opened by OpenReadOnly
 }
 
 // metaSeen is the last meta row this process knows: the stored counters as
@@ -115,14 +119,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	db.w = w
 	if err := db.migrate(ctx); err != nil {
-		return nil, errors.Join(err, w.Close())
+		return nil, errors.Join(classify(err), w.Close())
 	}
 	if err := w.QueryRowContext(ctx, "SELECT generation, content_generation FROM meta WHERE id = 1").
 		Scan(&db.meta.gen, &db.meta.content); err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: read generation: %w", path, err), w.Close())
 	}
 	if _, err := w.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
-		return nil, errors.Join(fmt.Errorf("open database %s: optimize: %w", path, err), w.Close())
+		// Damage that optimize's reads meet is reported by Ping (/healthz)
+		// rather than refusing to open: what can be read is still served.
+		if err = db.faults.note(err); !errors.Is(err, ErrCorrupt) {
+			return nil, errors.Join(fmt.Errorf("open database %s: optimize: %w", path, err), w.Close())
+		}
 	}
 	if db.st, err = prepareStmts(ctx, w); err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), w.Close())
@@ -175,8 +183,8 @@ func (db *DB) Close() error {
 	}
 	if db.w != nil {
 		// Lets SQLite refresh its statistics for the next start; harmless to skip.
-		if _, err := db.w.Exec("PRAGMA optimize"); err != nil {
-			errs = append(errs, fmt.Errorf("close database: optimize: %w", err))
+		if _, err := db.w.Exec("PRAGMA optimize"); err != nil && !db.readOnly {
+			errs = append(errs, fmt.Errorf("close database: optimize: %w", classify(err)))
 		}
 		errs = append(errs, db.w.Close())
 	}
@@ -186,11 +194,16 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers a query (for /healthz).
+// Ping reports whether the database answers a query and is not in a
+// local fault (see Fault), for /healthz: a store that answers reads but
+// cannot write, or that found itself damaged, is not healthy.
 func (db *DB) Ping(ctx context.Context) error {
+	if err := db.Fault(); err != nil {
+		return err
+	}
 	var one int
 	if err := db.c.QueryRowContext(ctx, "SELECT 1 FROM meta WHERE id = 1").Scan(&one); err != nil {
-		return fmt.Errorf("ping database: %w", err)
+		return fmt.Errorf("ping database: %w", db.faults.note(err))
 	}
 	return nil
 }
@@ -316,8 +329,17 @@ func (db *DB) WriteSeq() int64 {
 	return db.meta.gen
 }
 
-// rawTx runs fn in one immediate write transaction.
+// rawTx runs fn in one immediate write transaction. A local fault (disk
+// full, read-only, I/O, corruption) comes back classified (ErrDiskFull …)
+// and is remembered for Fault until a write commits.
 func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() {
+		if err != nil {
+			err = db.faults.note(err)
+		} else {
+			db.faults.wrote()
+		}
+	}()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -345,6 +367,7 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 
 // readTxOn is readTx on the given pool (db.r or the control pool db.c).
 func (db *DB) readTxOn(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error) (err error) {
+	defer func() { err = db.faults.note(err) }()
 	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)

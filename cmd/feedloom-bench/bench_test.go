@@ -42,7 +42,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	t.Logf("\n%s", out.String())
 	for _, want := range []string{"INGEST", "floor (a) fetch+parse", "floor (b) +SQLite", "feedloom cold", "feedloom warm",
-		"RELATED", "SERVE", "wrk not available"} {
+		"RELATED", "SERVE", "wrk not available", "SOURCES"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q", want)
 		}

@@ -9,7 +9,10 @@
 //   - quality: related posts of the labelled news sets of testdata/related
 //     (precision@3, off-domain share, coverage), as a reader judges them;
 //   - serve: a cached 50-entry feed (200 and 304) with wrk, beside nginx
-//     serving the same bytes as a static file.
+//     serving the same bytes as a static file;
+//   - sources: the first render of /sources and /sources.json at 2,500,
+//     5,000 and 10,000 sources (in this process, a few seconds), with the
+//     scheduler running as in serve.
 //
 // Each measured ingest and related run happens in a child process (this
 // binary re-executed) so that its CPU time and peak RSS are its own. It
@@ -59,6 +62,7 @@ type options struct {
 	serveDuration  time.Duration
 	serveConns     []int
 	serveCorpus    size
+	sourcesSizes   []int
 	skip           map[string]bool
 	jsonPath       string
 	repeat         int
@@ -78,6 +82,8 @@ const (
 	quickSizes          = "50x20"
 	quickRelated        = "10000"
 	quickServe          = 2 * time.Second
+	defaultSources      = "2500,5000,10000"
+	quickSources        = "500"
 	defaultServe        = 10 * time.Second
 	defaultRelatedLimit = 10 * time.Minute
 )
@@ -94,7 +100,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.serveDuration, "serve-duration", defaultServe, "duration of each wrk run")
 	conns := fs.String("serve-conns", "64,256", "wrk connection counts, comma-separated")
 	serveCorpus := fs.String("serve-corpus", "20x50", "FEEDSxITEMS ingested into the store the serve part publishes")
-	skip := fs.String("skip", "", "parts to skip: ingest, related, serve, quality, dedupe (comma-separated)")
+	srcSizes := fs.String("sources-sizes", defaultSources, "source counts of the sources part, comma-separated")
+	skip := fs.String("skip", "", "parts to skip: ingest, related, serve, quality, dedupe, sources (comma-separated)")
 	fs.StringVar(&o.jsonPath, "json", "", "write every figure to this file as JSON")
 	fs.IntVar(&o.repeat, "repeat", 1, "runs of each ingest measurement (the median cold run is kept)")
 	def := config.Default()
@@ -123,6 +130,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if !set["serve-duration"] {
 			o.serveDuration = quickServe
 		}
+		if !set["sources-sizes"] {
+			*srcSizes = quickSources
+		}
 	}
 	var err error
 	o.epoch = DefaultEpoch(time.Now())
@@ -137,6 +147,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.relatedSizes, err = parseInts("-related-sizes", *rel); err != nil {
 		return nil, err
 	}
+	if o.sourcesSizes, err = parseInts("-sources-sizes", *srcSizes); err != nil {
+		return nil, err
+	}
 	if o.serveConns, err = parseInts("-serve-conns", *conns); err != nil {
 		return nil, err
 	}
@@ -149,10 +162,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	for _, s := range strings.Split(*skip, ",") {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case "ingest", "related", "serve", "quality", "dedupe":
+		case "ingest", "related", "serve", "quality", "dedupe", "sources":
 			o.skip[s] = true
 		default:
-			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve, quality, dedupe)", s)
+			return nil, fmt.Errorf("-skip: unknown part %q (ingest, related, serve, quality, dedupe, sources)", s)
 		}
 	}
 	if o.repeat < 1 || o.concurrency < 1 || o.perHost < 1 {
@@ -259,6 +272,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !o.skip["serve"] {
 		if res.Serve, err = measureServe(ctx, o, progress); err != nil {
 			fmt.Fprintln(stderr, "feedloom-bench: serve:", err)
+			return 1
+		}
+	}
+	if !o.skip["sources"] {
+		if res.Sources, err = measureSources(ctx, o.sourcesSizes, progress); err != nil {
+			fmt.Fprintln(stderr, "feedloom-bench: sources:", err)
 			return 1
 		}
 	}

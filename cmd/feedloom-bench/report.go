@@ -26,6 +26,7 @@ type Results struct {
 	Quality     []qualityScore   `json:"quality,omitempty"`
 	Corpus      *corpusCoverage  `json:"corpus_related,omitempty"`
 	Dedupe      *dedupeScore     `json:"dedupe,omitempty"`
+	Sources     []SourcesFigures `json:"sources,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -44,7 +45,7 @@ func newResults(o *options) *Results {
 	r := &Results{Started: time.Now().UTC(), Seed: o.seed, Epoch: o.epoch.Format(time.DateOnly), Concurrency: o.concurrency, PerHost: o.perHost,
 		Machine: Machine{CPUs: runtime.NumCPU(), CPUModel: cpuModel(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 			Go: runtime.Version(), LoadAvgStart: loadAvg()}}
-	for _, part := range []string{"ingest", "related", "serve", "quality"} {
+	for _, part := range []string{"ingest", "related", "serve", "quality", "dedupe", "sources"} {
 		if o.skip[part] {
 			r.Skipped = append(r.Skipped, part)
 		}
@@ -206,6 +207,7 @@ func writeTable(w io.Writer, r *Results) {
 		fmt.Fprintf(w, "\nDEDUPE (labelled set, cmd/feedloom-bench/testdata/dedupe)\n  %d items, %d stories -> %d articles: pairwise precision %.3f, recall %.3f, %d items lost\n",
 			d.Items, d.Stories, d.Articles, d.Precision, d.Recall, d.Lost)
 	}
+	writeSources(w, r.Sources)
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "\nskipped: %s\n", strings.Join(r.Skipped, ", "))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/feedloom/feedloom/feeds/config"
+	"github.com/feedloom/feedloom/storage"
 )
 
 // loadConfig reads and validates the config, printing every problem on
@@ -27,8 +28,9 @@ func loadConfig(e *env, path string) *config.Config {
 	return cfg
 }
 
-func runCheck(_ context.Context, e *env, c *command, args []string) int {
+func runCheck(ctx context.Context, e *env, c *command, args []string) int {
 	fs, cfgPath := c.flags(e)
+	checkDB := fs.Bool("db", false, "also check the database's integrity (SQLite quick_check, read-only; about a second per GB)")
 	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
 	}
@@ -37,5 +39,14 @@ func runCheck(_ context.Context, e *env, c *command, args []string) int {
 		return exitFailure
 	}
 	fmt.Fprintf(e.stdout, "%s: ok (%d sources, %d outputs)\n", *cfgPath, len(cfg.Sources), len(cfg.Outputs))
-	return exitOK
+	if !*checkDB {
+		return exitOK
+	}
+	return withReadStore(ctx, e, c, *cfgPath, func(cfg *config.Config, db *storage.DB) int {
+		if err := db.QuickCheck(ctx); err != nil {
+			return fail(e, c, err)
+		}
+		fmt.Fprintf(e.stdout, "%s: ok\n", cfg.Database)
+		return exitOK
+	})
 }

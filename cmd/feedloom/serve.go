@@ -83,6 +83,15 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reloads := newReloadMetrics(reg)
 
+	unlock, err := lockDatabase(cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := unlock(); err != nil {
+			log.Warn("unlock database", "error", err)
+		}
+	}()
 	db, err := openStore(ctx, cfg, cfgPath, true)
 	if err != nil {
 		return interrupted(ctx, log, err)
@@ -94,6 +103,8 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 			log.Info("database closed")
 		}
 	}()
+	checkAtStart(ctx, log, db)
+	registerStoreMetrics(reg, db)
 
 	p, err := newPipeline(cfg, db, log, reg, ver)
 	if err != nil {

@@ -16,7 +16,7 @@ func runStats(ctx context.Context, e *env, c *command, args []string) int {
 	if ok, st := c.noArgs(e, fs, args); !ok {
 		return st
 	}
-	return withStore(ctx, e, c, *cfgPath, false, func(_ *config.Config, db *storage.DB) int {
+	return withReadStore(ctx, e, c, *cfgPath, func(_ *config.Config, db *storage.DB) int {
 		st, err := db.Stats(ctx)
 		if err != nil {
 			return fail(e, c, err)

@@ -2,6 +2,9 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -135,6 +138,47 @@ var badCases = []badCase{
 	{"alias of itself", "tags:\n  aliases:\n    isis: ISIS\n" + src, "config.yaml:3: tags.aliases.isis: alias of itself"},
 	{"alias duplicate", "tags:\n  aliases:\n    isis: a\n    ISIS: b\n" + src, `config.yaml:4: tags.aliases.ISIS: duplicate alias "isis" (first set at line 3)`},
 	{"aliases list", "tags:\n  aliases: [isis]\n" + src, "config.yaml:2: tags.aliases: expected a mapping of alias: tag, got a list"},
+
+	// lengths: every string is bounded, and the message quotes only its start
+	{"title too long", "title: " + strings.Repeat("é", 201) + "\n" + src, `config.yaml:1: title: the value "` + strings.Repeat("é", 24) + `…" (201 characters) is longer than 200 characters`},
+	{"any string too long", "database: " + strings.Repeat("d", 4097) + "\n" + src, `config.yaml:1: database: the value "dddddddddddddddddddddddd…" (4097 characters) is longer than 4096 bytes`},
+	{"base_url too long", "base_url: https://x.org/" + strings.Repeat("p", 2048) + "\n" + src, "config.yaml:1: base_url: the value \"https://x.org/pppppppppp…\" (2062 characters) is longer than 2048 bytes"},
+	{"user_agent too long", "fetch:\n  user_agent: " + strings.Repeat("u", 513) + "\n" + src, "config.yaml:2: fetch.user_agent: the value"},
+	{"source url too long", "sources:\n  - name: a\n    url: https://x.org/" + strings.Repeat("p", 2048) + "\n", "config.yaml:3: sources[0].url: the value"},
+	{"source title too long", src + "    title: " + strings.Repeat("t", 201) + "\n", "config.yaml:4: sources[0].title: the value"},
+	{"source tags too many", src + "    tags: [" + strings.Repeat("x, ", 50) + "x]\n", "config.yaml:4: sources[0].tags: 51 tags; at most 50"},
+	{"output title too long", src + "outputs:\n  - name: o\n    title: " + strings.Repeat("t", 201) + "\n", "config.yaml:6: outputs[0].title: the value"},
+	{"output description too long", src + "outputs:\n  - name: o\n    description: " + strings.Repeat("d", 1001) + "\n", "config.yaml:6: outputs[0].description: the value \"dddddddddddddddddddddddd…\" (1001 characters) is longer than 1000 characters"},
+	{"output tags too many", src + "outputs:\n  - name: o\n    tags_any: [" + strings.Repeat("x, ", 50) + "x]\n", "config.yaml:6: outputs[0].tags_any: 51 tags; at most 50"},
+	{"rule word too long", "tags:\n  rules:\n    - tag: x\n      any: [" + strings.Repeat("w", 201) + "]\n" + src, "config.yaml:4: tags.rules[0].any[0]: the value"},
+	{"rule too many words", "tags:\n  rules:\n    - tag: x\n      any: [" + strings.Repeat("w, ", 1000) + "w]\n" + src, "config.yaml:4: tags.rules[0].any: 1001 words or phrases; at most 1000"},
+	{"alias too long", "tags:\n  aliases:\n    " + strings.Repeat("a", 101) + ": b\n" + src, "config.yaml:3: tags.aliases: alias the value"},
+	{"key too long", strings.Repeat("k", 65) + ": x\n" + src, `config.yaml:1: unknown key: the value "kkkkkkkkkkkkkkkkkkkkkkkk…" (65 characters)`},
+}
+
+// A config file larger than MaxFileBytes is refused before it is parsed,
+// at the line where it crosses the limit, whether it is read by Load or
+// handed to Parse; one just under the limit is parsed.
+func TestConfigFileSizeLimit(t *testing.T) {
+	comment := "# " + strings.Repeat("c", 98) + "\n" // 100 bytes a line
+	lines := config.MaxFileBytes / len(comment)
+	big := src + strings.Repeat(comment, lines+1)
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s:%d: the file is larger than 4 MiB, the limit", path, 3+lines+1)
+	_, err := config.Load(path)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Load of %d bytes: %v\nwant %q", len(big), err, want)
+	}
+	if _, err := config.Parse(path, []byte(big)); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Parse of %d bytes: %v", len(big), err)
+	}
+	small := src + strings.Repeat(comment, lines-1)
+	if _, err := config.Parse(path, []byte(small)); err != nil {
+		t.Errorf("Parse of %d bytes: %v", len(small), err)
+	}
 }
 
 func TestBadConfigs(t *testing.T) {

@@ -18,7 +18,9 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -51,8 +53,25 @@ const (
 	DefaultOutputLimit   = 50                             // outputs[].limit
 )
 
-// Sanity limits: values beyond these are typos, not intentions.
+// Sanity limits: values beyond these are typos, not intentions. The string
+// limits also bound what one key can multiply into: a site title is
+// written into every feed document and page, a source's tags into every
+// article it brings (a 50,000,000-character title once made /feeds/all.atom
+// 2.6 GB).
 const (
+	// MaxFileBytes bounds the config file: about 20,000 sources. Larger
+	// files are refused before parsing (YAML takes about seven times the
+	// file's size in memory, comments included).
+	MaxFileBytes          = 4 << 20
+	maxStringLen          = 4096 // any string value: paths, schedules, addresses
+	maxTitleLen           = 200  // title, sources[].title, outputs[].title, in characters
+	maxDescriptionLen     = 1000 // outputs[].description, in characters
+	maxURLLen             = 2048 // base_url and sources[].url, in bytes
+	maxUserAgentLen       = 512  // fetch.user_agent, in bytes
+	maxKeyLen             = 64   // a mapping key (aliases are tags: maxTagLen)
+	maxWordLen            = 200  // a word or phrase of a tag rule
+	maxListLen            = 50   // tags of a source or output list (an article keeps at most 50)
+	maxWords              = 1000 // words of one tag rule
 	maxNameLen            = 64   // source and output names appear in URLs and logs
 	maxTagLen             = 100  // tag names in the config
 	maxRelatedLimit       = 100  // related.limit
@@ -154,8 +173,14 @@ func Default() *Config {
 
 // Load reads the file at path and parses it with Parse, naming the file as
 // path in every error.
+// A file larger than MaxFileBytes is not read beyond the limit.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -166,6 +191,13 @@ func Load(path string) (*Config, error) {
 // problem it returns a nil Config and an Errors holding every problem found,
 // sorted by line; file names the file in each message.
 func Parse(file string, data []byte) (*Config, error) {
+	if len(data) > MaxFileBytes {
+		// The line where the limit falls, so an admin sees where the
+		// file went wrong (an endless paste, a generated list).
+		line := 1 + bytes.Count(data[:MaxFileBytes], []byte("\n"))
+		return nil, Errors{{File: file, Line: line, Msg: fmt.Sprintf(
+			"the file is larger than %d MiB, the limit (it reaches the limit on this line)", MaxFileBytes>>20)}}
+	}
 	d := &decoder{file: file}
 	c := d.parse(data)
 	if len(d.errs) > 0 {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -170,6 +171,10 @@ func (d *decoder) fields(n *yaml.Node, path string, known []string) (out map[str
 			d.errorf(k, path, "keys must be plain strings, got %s", kindName(k))
 			continue
 		}
+		if len(k.Value) > maxKeyLen {
+			d.errorf(k, path, "unknown key: %s", tooLong(k.Value))
+			continue
+		}
 		p := join(path, k.Value)
 		if k.ShortTag() == "!!merge" {
 			d.errorf(k, p, "merge keys (<<) are not supported; write the keys out")
@@ -245,12 +250,55 @@ func (d *decoder) scalar(n *yaml.Node, path, want string) (*yaml.Node, bool) {
 
 // str sets *dst to the string value of n, if n holds one. Numbers and
 // booleans are taken as written (title: 2024 is the string "2024").
+// Strings longer than maxStringLen bytes are reported (without the value)
+// and left out.
 func (d *decoder) str(n *yaml.Node, path string, dst *string) bool {
 	s, ok := d.scalar(n, path, "a string")
-	if ok {
-		*dst = s.Value
+	if !ok {
+		return false
 	}
-	return ok
+	if len(s.Value) > maxStringLen {
+		d.errorf(n, path, "%s is longer than %d bytes", tooLong(s.Value), maxStringLen)
+		return false
+	}
+	*dst = s.Value
+	return true
+}
+
+// text is str for display text (titles, descriptions), bounded in
+// characters: max of them at most.
+func (d *decoder) text(n *yaml.Node, path string, dst *string, max int) bool {
+	return d.limited(n, path, dst, max, utf8.RuneCountInString, "characters")
+}
+
+// bounded is str with a tighter limit in bytes (URLs, header values).
+func (d *decoder) bounded(n *yaml.Node, path string, dst *string, max int) bool {
+	return d.limited(n, path, dst, max, func(s string) int { return len(s) }, "bytes")
+}
+
+// limited is str with at most max units of the length measure.
+func (d *decoder) limited(n *yaml.Node, path string, dst *string, max int, length func(string) int, unit string) bool {
+	var v string
+	if !d.str(n, path, &v) {
+		return false
+	}
+	if length(v) > max {
+		d.errorf(n, path, "%s is longer than %d %s", tooLong(v), max, unit)
+		return false
+	}
+	*dst = v
+	return true
+}
+
+// tooLong describes an over-long value for a message without repeating it:
+// its length and its first few characters.
+func tooLong(v string) string {
+	const show = 24
+	start := v
+	if utf8.RuneCountInString(v) > show {
+		start = string([]rune(v[:min(len(v), 4*show)])[:show]) + "…"
+	}
+	return fmt.Sprintf("the value %q (%d characters)", start, utf8.RuneCountInString(v))
 }
 
 // integer sets *dst to the integer value of n, if n holds one.

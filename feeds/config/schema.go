@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -40,7 +41,7 @@ func (d *decoder) parse(data []byte) *Config {
 	if !ok {
 		return c
 	}
-	if f, ok := top["title"]; ok && d.str(f.value, f.path, &c.Title) && strings.TrimSpace(c.Title) == "" {
+	if f, ok := top["title"]; ok && d.text(f.value, f.path, &c.Title, maxTitleLen) && strings.TrimSpace(c.Title) == "" {
 		d.errorf(f.value, f.path, "must not be empty")
 	}
 	listenOK := true
@@ -50,7 +51,7 @@ func (d *decoder) parse(data []byte) *Config {
 			listenOK = false
 		}
 	}
-	if f, ok := top["base_url"]; ok && d.str(f.value, f.path, &c.BaseURL) {
+	if f, ok := top["base_url"]; ok && d.bounded(f.value, f.path, &c.BaseURL, maxURLLen) {
 		u, err := checkBaseURL(c.BaseURL)
 		if err != nil {
 			d.errorf(f.value, f.path, "%v", err)
@@ -141,7 +142,7 @@ func (d *decoder) fetch(f field, c *Fetch) {
 	if g, ok := m["max_body"]; ok && d.size(g.value, g.path, &c.MaxBody) && c.MaxBody <= 0 {
 		d.errorf(g.value, g.path, "must be positive")
 	}
-	if g, ok := m["user_agent"]; ok && d.str(g.value, g.path, &c.UserAgent) {
+	if g, ok := m["user_agent"]; ok && d.bounded(g.value, g.path, &c.UserAgent, maxUserAgentLen) {
 		if err := checkHeaderValue(c.UserAgent); err != nil {
 			d.errorf(g.value, g.path, "%v", err)
 		}
@@ -224,6 +225,10 @@ func (d *decoder) aliases(f field, dst map[string]string) {
 			d.errorf(k, f.path, "keys must be plain strings, got %s", kindName(k))
 			continue
 		}
+		if len(k.Value) > maxTagLen {
+			d.errorf(k, f.path, "alias %s is longer than %d characters", tooLong(k.Value), maxTagLen)
+			continue
+		}
 		p := join(f.path, k.Value)
 		alias, ok := d.tagName(k.Value, k, p)
 		if !ok {
@@ -275,10 +280,18 @@ func (d *decoder) rule(n *yaml.Node, path string) (feeds.TagRule, bool) {
 	}
 	g, has := m["any"]
 	words := d.strList(g.value, join(path, "any"))
+	if len(words) > maxWords {
+		d.errorf(g.value, join(path, "any"), "%d words or phrases; at most %d", len(words), maxWords)
+		good = false
+	}
 	for _, w := range words {
-		if t := strings.TrimSpace(w.val); t != "" {
+		switch t := strings.TrimSpace(w.val); {
+		case utf8.RuneCountInString(t) > maxWordLen:
+			d.errorf(w.node, w.path, "%s is longer than %d characters", tooLong(t), maxWordLen)
+			good = false
+		case t != "":
 			r.Any = append(r.Any, t)
-		} else {
+		default:
 			d.errorf(w.node, w.path, "empty word")
 			good = false
 		}
@@ -331,7 +344,7 @@ func (d *decoder) sources(f field, defSchedule string, names map[string]bool) []
 			names[s.Name] = true
 		}
 		if g, has := m["url"]; has && !isNull(g.value) {
-			if d.str(g.value, g.path, &s.URL) {
+			if d.bounded(g.value, g.path, &s.URL, maxURLLen) {
 				if err := checkSourceURL(s.URL); err != nil {
 					d.errorf(g.value, g.path, "%v", err)
 				}
@@ -340,7 +353,7 @@ func (d *decoder) sources(f field, defSchedule string, names map[string]bool) []
 			d.errorf(n, join(path, "url"), "missing; a source needs the URL of its feed")
 		}
 		if g, has := m["title"]; has {
-			d.str(g.value, g.path, &s.Title)
+			d.text(g.value, g.path, &s.Title, maxTitleLen)
 		}
 		if g, has := m["tags"]; has {
 			s.Tags = values(d.tagList(g))
@@ -372,10 +385,10 @@ func (d *decoder) outputs(f field, sources map[string]bool) []feeds.Output {
 			d.errorf(m["name"].value, m["name"].path, `"all" is the built-in feed of every article; choose another name`)
 		}
 		if g, has := m["title"]; has {
-			d.str(g.value, g.path, &o.Title)
+			d.text(g.value, g.path, &o.Title, maxTitleLen)
 		}
 		if g, has := m["description"]; has {
-			d.str(g.value, g.path, &o.Description)
+			d.text(g.value, g.path, &o.Description, maxDescriptionLen)
 		}
 		var all, none []item
 		if g, has := m["tags_any"]; has {

@@ -197,10 +197,16 @@ func (d *decoder) tagName(raw string, n *yaml.Node, path string) (string, bool) 
 	return t, true
 }
 
-// tagList decodes a list of tag names; bad entries are reported and dropped.
+// tagList decodes a list of tag names; bad entries are reported and
+// dropped, and so are lists longer than an article's tags can be.
 func (d *decoder) tagList(f field) []item {
 	var out []item
-	for _, it := range d.strList(f.value, f.path) {
+	list := d.strList(f.value, f.path)
+	if len(list) > maxListLen {
+		d.errorf(f.value, f.path, "%d tags; at most %d", len(list), maxListLen)
+		return nil
+	}
+	for _, it := range list {
 		if t, ok := d.tagName(it.val, it.node, it.path); ok {
 			it.val = t
 			out = append(out, it)

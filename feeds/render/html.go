@@ -159,14 +159,8 @@ func (p *Pages) Article(w io.Writer, d ArticlePage) error {
 func (p *Pages) Sources(w io.Writer, d SourcesPage) error {
 	v := newView(d.Site, "Sources · "+siteTitle(d.Site))
 	v.Wide = true
-	pg := sourcesView{OPML: v.prefix + "opml", JSON: v.prefix + "sources.json"}
-	for _, st := range d.Sources {
-		row := sourceRow(d.Site, st)
-		if row.Bad {
-			pg.Failing++
-		}
-		pg.Rows = append(pg.Rows, row)
-	}
+	pg := sourcesView{OPML: v.prefix + "opml", JSON: v.prefix + "sources.json", Count: len(d.Sources)}
+	pg.Rows, pg.Failing = sourceRows(d.Site, d.Sources)
 	v.Page = pg
 	return p.exec(w, "sources", v)
 }
@@ -188,8 +182,18 @@ func (p *Pages) NotFound(w io.Writer, s Site, message string) error {
 }
 
 // exec renders a page into memory first, so a template error never leaves
-// half a page on the wire.
+// half a page on the wire. A *bytes.Buffer (what feeds/web passes) is that
+// memory already: the page goes straight into it, and an error takes back
+// what was written (a 4.6 MB /sources is not copied twice).
 func (p *Pages) exec(w io.Writer, name string, v view) error {
+	if bb, ok := w.(*bytes.Buffer); ok {
+		n := bb.Len()
+		if err := p.tmpl[name].ExecuteTemplate(bb, "layout", v); err != nil {
+			bb.Truncate(n)
+			return fmt.Errorf("render %s page: %w", name, err)
+		}
+		return nil
+	}
 	var buf bytes.Buffer
 	if err := p.tmpl[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s page: %w", name, err)

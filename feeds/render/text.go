@@ -73,6 +73,9 @@ func bidiOverride(r rune) bool {
 // line is s as one line of plain text: clean, without bidi overrides, with
 // runs of white space collapsed to one space and trimmed.
 func line(s string) string {
+	if plainLine(s) {
+		return s
+	}
 	s = clean(s)
 	s = strings.Map(func(r rune) rune {
 		if bidiOverride(r) {
@@ -81,6 +84,23 @@ func line(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// plainLine reports whether line would return s unchanged because it is
+// printable ASCII with single spaces between words (most names, URLs and
+// titles), checked without allocating: /sources calls line four times a
+// source.
+func plainLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c <= ' ' && (c != ' ' || i == 0 || i == len(s)-1 || s[i-1] == ' '):
+			return false
+		case c >= 0x7f:
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most n runes, at a word boundary when it can,

@@ -77,7 +77,8 @@ type relatedItem struct {
 }
 
 type sourcesView struct {
-	Rows       []row
+	Rows       template.HTML // the table's rows, written by sourceRows
+	Count      int
 	Failing    int
 	OPML, JSON string
 }

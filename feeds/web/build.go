@@ -248,16 +248,16 @@ func (h *Handler) sourceStates(ctx context.Context, st *state) ([]feeds.SourceSt
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("load source states: %w", err)
 	}
-	byName := make(map[string]feeds.SourceState, len(stored))
-	for _, s := range stored {
-		byName[s.Name] = s
+	byName := make(map[string]int, len(stored))
+	for i, s := range stored {
+		byName[s.Name] = i
 	}
 	out := make([]feeds.SourceState, 0, len(st.Sources))
 	var modified time.Time
 	for _, src := range st.Sources {
-		s, ok := byName[src.Name]
-		if !ok {
-			s = feeds.SourceState{Name: src.Name, URL: src.URL}
+		s := feeds.SourceState{Name: src.Name, URL: src.URL}
+		if i, ok := byName[src.Name]; ok {
+			s = stored[i]
 		}
 		if h.nextRun != nil && !s.Gone {
 			if next, ok := h.nextRun(src.Name); ok && next.After(s.NextAttempt) {
@@ -299,15 +299,18 @@ type sourceJSON struct {
 	OK           bool       `json:"ok"` // fetched successfully at least once, and the last attempt succeeded
 }
 
-// renderSourcesJSON writes /sources.json.
+// renderSourcesJSON writes /sources.json: one source a line, each line
+// compact. (An indented document took twice as long to encode at 10,000
+// sources, as much as the query behind it.)
 func (h *Handler) renderSourcesJSON(ctx context.Context, b *bytes.Buffer, st *state) (time.Time, error) {
 	states, modified, err := h.sourceStates(ctx, st)
 	if err != nil {
 		return time.Time{}, err
 	}
-	list := make([]sourceJSON, 0, len(states))
-	for _, s := range states {
-		list = append(list, sourceJSON{
+	b.Grow(len(states) * 400)
+	b.WriteString("{\"sources\": [")
+	for i, s := range states {
+		line, err := json.Marshal(sourceJSON{
 			Name:         s.Name,
 			Title:        st.site.Sources[s.Name].DisplayTitle(),
 			URL:          s.URL,
@@ -323,14 +326,16 @@ func (h *Handler) renderSourcesJSON(ctx context.Context, b *bytes.Buffer, st *st
 			ArticleCount: s.ArticleCount,
 			OK:           !s.Gone && s.LastError == "" && !s.LastSuccess.IsZero(),
 		})
+		if err != nil {
+			return time.Time{}, fmt.Errorf("encode source %s: %w", s.Name, err)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n  ")
+		b.Write(line)
 	}
-	enc := json.NewEncoder(b)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(struct {
-		Sources []sourceJSON `json:"sources"`
-	}{list}); err != nil {
-		return time.Time{}, fmt.Errorf("encode sources: %w", err)
-	}
+	b.WriteString("\n]}\n")
 	return modified, nil
 }
 

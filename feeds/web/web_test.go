@@ -46,7 +46,7 @@ func TestRoutes(t *testing.T) {
 		{"tag json", "/tags/world.json", 200, ctJSON, "Oil exports"},
 		{"article", articlePath(f.ids["syria-1"]), 200, ctHTML, "Related posts"},
 		{"sources", "/sources", 200, ctHTML, "Alpha News"},
-		{"sources json", "/sources.json", 200, "application/json; charset=utf-8", `"name": "alpha"`},
+		{"sources json", "/sources.json", 200, "application/json; charset=utf-8", `"name":"alpha"`},
 		{"opml", "/opml", 200, ctOPML, "https://alpha.example/rss.xml"},
 		{"healthz", "/healthz", 200, ctText, "ok"},
 		{"metrics", "/metrics", 200, "", "feedloom_http"},
