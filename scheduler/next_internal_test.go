@@ -51,7 +51,10 @@ func TestNextCostsNoCopyOfTheEntries(t *testing.T) {
 		}
 	}
 	runtime.ReadMemStats(&after)
-	if per := (after.TotalAlloc - before.TotalAlloc) / calls; per > 1024 {
+	// TotalAlloc also counts the cron goroutine and any test running in
+	// parallel, so the bound is loose: a copy of 2,000 entries is over
+	// 150 KB a call, a look-up allocates nothing.
+	if per := (after.TotalAlloc - before.TotalAlloc) / calls; per > 32<<10 {
 		t.Errorf("Next allocates %d bytes a call with %d sources scheduled; want a look-up, not a copy of the entries", per, n)
 	}
 }
