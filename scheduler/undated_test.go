@@ -25,6 +25,11 @@ func TestUndatedItems(t *testing.T) {
 			{GUID: "d2", Title: "Dated two days ago", Published: base.Add(-48 * time.Hour)},
 			{GUID: "u3", Title: "Undated three"},
 		}, []string{"Dated yesterday", "Dated two days ago", "Undated one", "Undated two", "Undated three"}},
+		{"dated in the future", []item{
+			{GUID: "d1", Title: "Dated yesterday", Published: base.Add(-24 * time.Hour)},
+			{GUID: "f1", Title: "Dated three hours ahead", Published: base.Add(3 * time.Hour)},
+			{GUID: "u1", Title: "Undated one"},
+		}, []string{"Dated three hours ahead", "Dated yesterday", "Undated one"}},
 		{"all undated", []item{
 			{GUID: "u1", Title: "First in the feed"},
 			{GUID: "u2", Title: "Second in the feed"},

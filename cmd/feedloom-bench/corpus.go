@@ -207,7 +207,11 @@ func (g *generator) copyOf(s *story, f, j int) item {
 	default:
 		it.copyKind = copySameTitle
 		it.link = fmt.Sprintf("https://%s/wire/%d.html", siteOf(f), s.id)
+		// Never after the epoch: the bench may run minutes after it.
 		it.published = s.published.Add(time.Duration(10+g.r.IntN(350)) * time.Minute)
+		if it.published.After(g.epoch) {
+			it.published = g.epoch
+		}
 	}
 	return it
 }

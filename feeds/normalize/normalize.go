@@ -87,12 +87,23 @@ func fallbackTitle(a feeds.Article) string {
 	return capRunes(a.Link, MaxTitleRunes)
 }
 
-// Dated reports whether Article takes an item's Published from the item
-// (a believable published or updated date) rather than from now. The
-// scheduler places the undated items of a fetch below its dated ones.
+// Dated reports whether an item says when it was published: a published
+// or updated date after MinYear and not beyond MaxAhead. The scheduler
+// places the undated items of a fetch below its dated ones. A date a few
+// hours ahead is a clock or time-zone error, still a date (Article clamps
+// it to now): it must not send an item, and its syndicated copies
+// elsewhere, below the feed's oldest items and out of dedupe's window.
+// "The year 2999" is no date.
 func Dated(it feeds.Item, now time.Time) bool {
-	return sane(it.Published, now) || sane(it.Updated, now)
+	has := func(t time.Time) bool {
+		return !t.IsZero() && t.UTC().Year() >= MinYear && !t.After(now.Add(MaxAhead))
+	}
+	return has(it.Published) || has(it.Updated)
 }
+
+// MaxAhead is how far in the future a date may be and still count as one
+// (time-zone errors reach 14 hours).
+const MaxAhead = 24 * time.Hour
 
 // sane reports whether t is a believable publication date at now.
 func sane(t, now time.Time) bool {
