@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -74,24 +73,22 @@ func declaredLanguage(s string) int {
 	return langIndex(s)
 }
 
-// detectLanguage guesses the language of lower-case words: the known
-// language whose stop words occur most among them, when they make at least
-// one word in ten (short texts and names say nothing). Cyrillic text with
-// too few stop words is taken as Russian, the one Cyrillic language known.
-func detectLanguage(words iter.Seq[string]) int {
-	table := stopTable()
+// detectLanguage guesses the language of words from their stop-word bits
+// (stopTable) and whether they are Cyrillic: the known language whose stop
+// words occur most among them, when they make at least one word in ten
+// (short texts and names say nothing). Cyrillic text with too few stop
+// words is taken as Russian, the one Cyrillic language known.
+func detectLanguage(words iter.Seq2[uint16, bool]) int {
 	var hits [16]int
 	n, cyr := 0, 0
-	for w := range words {
+	for bits, cyrillic := range words {
 		n++
-		if bits, ok := table[w]; ok {
-			for i := range languages {
-				if bits&(1<<i) != 0 {
-					hits[i]++
-				}
+		for i := range languages {
+			if bits&(1<<i) != 0 {
+				hits[i]++
 			}
 		}
-		if r, _ := utf8.DecodeRuneInString(w); unicode.Is(unicode.Cyrillic, r) {
+		if cyrillic {
 			cyr++
 		}
 	}
