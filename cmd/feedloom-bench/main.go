@@ -229,7 +229,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		dir, err := os.MkdirTemp("", "feedloom-bench-dedupe-")
 		if err == nil {
 			var sc dedupeScore
-			sc, err = scoreDedupe(ctx, dir)
+			sc, err = scoreDedupe(ctx, dir, dedupeMain)
 			res.Dedupe = &sc
 			err = errors.Join(err, os.RemoveAll(dir))
 		}

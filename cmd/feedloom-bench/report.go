@@ -204,7 +204,7 @@ func writeTable(w io.Writer, r *Results) {
 		}
 	}
 	if d := r.Dedupe; d != nil {
-		fmt.Fprintf(w, "\nDEDUPE (labelled set, cmd/feedloom-bench/testdata/dedupe)\n  %d items, %d stories -> %d articles: pairwise precision %.3f, recall %.3f, %d items lost\n",
+		fmt.Fprintf(w, "\nDEDUPE (labelled set, cmd/feedloom-bench/testdata/dedupe/set.json)\n  %d items, %d stories -> %d articles: pairwise precision %.3f, recall %.3f, %d items lost\n",
 			d.Items, d.Stories, d.Articles, d.Precision, d.Recall, d.Lost)
 	}
 	writeSources(w, r.Sources)
