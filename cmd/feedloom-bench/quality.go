@@ -75,7 +75,7 @@ type qualityScore struct {
 	Set        string  `json:"set"`
 	Setup      string  `json:"setup"`
 	Articles   int     `json:"articles"`
-	Coverage   float64 `json:"coverage"`       // articles with at least one related post
+	Coverage   float64 `json:"coverage"`       // articles with at least one related post, of those whose story has another article
 	Precision3 float64 `json:"precision_at_3"` // top-3 entries of the same story, of those shown
 	OffDomain  float64 `json:"off_domain"`     // top-3 entries of another domain, of those shown
 	Shown      int     `json:"shown"`          // top-3 entries in all
@@ -151,15 +151,25 @@ func scoreQuality(ctx context.Context, set qualitySet, setup qualitySetup, shipp
 		return qualityScore{}, err
 	}
 	sc := qualityScore{Set: set.Name, Setup: setup.Name, Articles: len(ids)}
-	covered, same, off := 0, 0, 0
+	// Coverage counts the articles that have a related post to show:
+	// those whose story another article of the set tells. A singleton
+	// given a list is wrong, and counted so in precision, not as covered.
+	size := map[string]int{}
+	for _, id := range ids {
+		size[label[id].Cluster]++
+	}
+	covered, coverable, same, off := 0, 0, 0, 0
 	for _, id := range ids {
 		posts, err := db.Related(ctx, id)
 		if err != nil {
 			return qualityScore{}, err
 		}
 		a := label[id]
-		if len(posts) > 0 {
-			covered++
+		if size[a.Cluster] > 1 {
+			coverable++
+			if len(posts) > 0 {
+				covered++
+			}
 		}
 		for _, p := range posts[:min(3, len(posts))] {
 			b := label[p.ArticleID]
@@ -172,8 +182,8 @@ func scoreQuality(ctx context.Context, set qualitySet, setup qualitySetup, shipp
 			}
 		}
 	}
-	if len(ids) > 0 {
-		sc.Coverage = float64(covered) / float64(len(ids))
+	if coverable > 0 {
+		sc.Coverage = float64(covered) / float64(coverable)
 	}
 	if sc.Shown > 0 {
 		sc.Precision3 = float64(same) / float64(sc.Shown)

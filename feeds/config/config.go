@@ -47,7 +47,7 @@ const (
 	DefaultMaxPerSource  = 5000                           // retention.max_per_source
 	DefaultRelatedLimit  = 5                              // related.limit
 	DefaultMinShared     = 1                              // related.min_shared
-	DefaultMinScore      = 0.1                            // related.min_score
+	DefaultMinScore      = 0.13                           // related.min_score
 	DefaultAutoTerms     = 12                             // tags.auto.max
 	DefaultRelatedWindow = 720 * time.Hour                // related.window: 30 days
 	DefaultOutputLimit   = 50                             // outputs[].limit
