@@ -180,6 +180,7 @@ type SourceState struct {
 	Gone         bool      // the origin said 410; not fetched until the config changes
 	ItemCount    int       // items in the last parsed document
 	Language     string    // the language the last parsed document declared, "" when none
+	FeedTitle    string    // the title the last parsed document gave itself (plain text, one line), "" when none
 	ArticleCount int       // articles this source carried (read only)
 }
 

@@ -171,6 +171,7 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	st.ItemCount = len(feed.Items)
 	st.Language = feed.Language
+	st.FeedTitle = normalize.Title(feed.Title)
 	st = succeeded(st, resp.Status, started, max(resp.MaxAge, feed.TTL))
 	ir, err := sc.store.Ingest(ctx, src.Name, st, arts, now)
 	if errors.Is(err, feeds.ErrStoreFault) {

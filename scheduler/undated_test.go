@@ -142,3 +142,21 @@ func TestUndatedNearRetention(t *testing.T) {
 		t.Errorf("stored %q, want all three, the undated ones in the feed's order", titles)
 	}
 }
+
+// TestSourceFeedTitle: a source keeps the title its feed gives itself, as
+// plain text on one line, across a 304.
+func TestSourceFeedTitle(t *testing.T) {
+	o := newOrigin(t)
+	doc := `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title> The &lt;b&gt;Gamma&lt;/b&gt;
+	Gazette </title><item><guid>1</guid><title>x</title><link>https://g.example/1</link></item></channel></rss>`
+	e := newEnv(t, []feeds.Source{src("g", o.URL+"/feed")})
+	for _, step := range []string{"200", "304"} {
+		o.handle("/feed", serveDoc(doc, `"v1"`))
+		if r := e.once(true)["g"]; r.Err != nil {
+			t.Fatalf("%s: %v", step, r.Err)
+		}
+		if got := e.state("g").FeedTitle; got != "The Gamma Gazette" {
+			t.Errorf("%s: FeedTitle = %q", step, got)
+		}
+	}
+}

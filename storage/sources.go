@@ -16,20 +16,21 @@ import (
 // config never named it (URL and ConfigHash are only set on creation; they
 // belong to SyncSources). It returns the source's id.
 const upsertStateSQL = `INSERT INTO sources (name, url, config_hash, redirect_url, etag, last_modified,
-	last_fetch, last_success, last_status, last_error, failures, next_attempt, gone, item_count, language)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	last_fetch, last_success, last_status, last_error, failures, next_attempt, gone, item_count, language, feed_title)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET
 	redirect_url = excluded.redirect_url, etag = excluded.etag, last_modified = excluded.last_modified,
 	last_fetch = excluded.last_fetch, last_success = excluded.last_success,
 	last_status = excluded.last_status, last_error = excluded.last_error,
 	failures = excluded.failures, next_attempt = excluded.next_attempt,
-	gone = excluded.gone, item_count = excluded.item_count, language = excluded.language
+	gone = excluded.gone, item_count = excluded.item_count, language = excluded.language,
+	feed_title = excluded.feed_title
 RETURNING id`
 
 func stateArgs(st feeds.SourceState) []any {
 	return []any{st.Name, st.URL, st.ConfigHash, st.RedirectURL, st.ETag, st.LastModified,
 		nullMS(st.LastFetch), nullMS(st.LastSuccess), st.LastStatus, st.LastError, st.Failures,
-		nullMS(st.NextAttempt), st.Gone, st.ItemCount, st.Language}
+		nullMS(st.NextAttempt), st.Gone, st.ItemCount, st.Language, st.FeedTitle}
 }
 
 // configHash is the hash SyncSources stores for a source's configuration; a
@@ -90,7 +91,7 @@ func (db *DB) SyncSources(ctx context.Context, srcs []feeds.Source) error {
 }
 
 const stateCols = `s.name, s.url, s.redirect_url, s.config_hash, s.etag, s.last_modified, s.last_fetch,
-	s.last_success, s.last_status, s.last_error, s.failures, s.next_attempt, s.gone, s.item_count, s.language,
+	s.last_success, s.last_status, s.last_error, s.failures, s.next_attempt, s.gone, s.item_count, s.language, s.feed_title,
 	(SELECT count(*) FROM carriages c WHERE c.source_id = s.id)`
 
 func scanState(sc interface{ Scan(...any) error }) (feeds.SourceState, error) {
@@ -98,7 +99,7 @@ func scanState(sc interface{ Scan(...any) error }) (feeds.SourceState, error) {
 	var lastFetch, lastSuccess, next sql.NullInt64
 	err := sc.Scan(&st.Name, &st.URL, &st.RedirectURL, &st.ConfigHash, &st.ETag, &st.LastModified,
 		&lastFetch, &lastSuccess, &st.LastStatus, &st.LastError, &st.Failures, &next, &st.Gone,
-		&st.ItemCount, &st.Language, &st.ArticleCount)
+		&st.ItemCount, &st.Language, &st.FeedTitle, &st.ArticleCount)
 	st.LastFetch, st.LastSuccess, st.NextAttempt = fromNullMS(lastFetch), fromNullMS(lastSuccess), fromNullMS(next)
 	return st, err
 }
@@ -153,6 +154,26 @@ func (db *DB) SaveFetchState(ctx context.Context, st feeds.SourceState) error {
 		return fmt.Errorf("save fetch state of %s: %w", st.Name, err)
 	}
 	return nil
+}
+
+// SourceFeedTitles returns the title each source's feed gives itself, by
+// source name, for sources configured without a title; sources whose feed
+// has none are absent.
+func (db *DB) SourceFeedTitles(ctx context.Context) (_ map[string]string, err error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT name, feed_title FROM sources WHERE feed_title != ''`)
+	if err != nil {
+		return nil, fmt.Errorf("source feed titles: %w", db.faults.note(err))
+	}
+	defer closeRows(rows, &err)
+	out := map[string]string{}
+	for rows.Next() {
+		var name, title string
+		if err := rows.Scan(&name, &title); err != nil {
+			return nil, fmt.Errorf("source feed titles: %w", err)
+		}
+		out[name] = title
+	}
+	return out, nil
 }
 
 // SourceLanguages returns the language each source's feed declares, by

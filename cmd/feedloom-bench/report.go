@@ -184,20 +184,27 @@ func writeTable(w io.Writer, r *Results) {
 		fmt.Fprintf(w, "\nSERVE (%s: %d entries, %d bytes, cached; wrk -t%d -d%s --latency; store of %d articles)\n",
 			s.Path, s.Entries, s.Bytes, s.Threads, s.Duration, s.StoreArticles)
 		if len(s.Rows) > 0 {
-			tw := newTable("connections", "status", "<server", "requests/s", "p50 ms", "p99 ms", "% of nginx", "<errors")
+			tw := newTable("connections", "status", "<server", "requests/s", "p50 ms", "p99 ms", "% of nginx", "% of bare", "<errors")
 			for _, row := range s.Rows {
-				pct := ""
+				pct, pctBare := "", ""
 				if row.PctOfNginx > 0 {
 					pct = fmt.Sprintf("%.0f%%", row.PctOfNginx)
+				}
+				if row.PctOfBare > 0 {
+					pctBare = fmt.Sprintf("%.0f%%", row.PctOfBare)
 				}
 				errs := "-"
 				if row.Bad > 0 || (row.SocketErrs != "" && row.SocketErrs != "connect 0, read 0, write 0, timeout 0") {
 					errs = fmt.Sprintf("%d bad; %s", row.Bad, row.SocketErrs)
 				}
 				tw.add(fmt.Sprint(row.Conns), fmt.Sprint(row.Status), row.Server, fmt.Sprintf("%.0f", row.ReqPerSec),
-					fmt.Sprintf("%.2f", row.P50Ms), fmt.Sprintf("%.2f", row.P99Ms), pct, errs)
+					fmt.Sprintf("%.2f", row.P50Ms), fmt.Sprintf("%.2f", row.P99Ms), pct, pctBare, errs)
 			}
 			tw.write(w)
+		}
+		for _, r := range s.Ratios {
+			fmt.Fprintf(w, "  %d connections: feedloom 304 / bare 304 %s (goal %.2f); feedloom 200 / nginx 200 %s (goal %.2f)\n",
+				r.Conns, ratioText(r.Of304ToBare), goal304OverBare, ratioText(r.Of200ToNgx), goal200OverNginx)
 		}
 		for _, n := range s.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
@@ -260,4 +267,12 @@ func (t *table) write(w io.Writer) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
+}
+
+// ratioText is a ratio with two decimals, or "-" when it was not measured.
+func ratioText(r float64) string {
+	if r <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", r)
 }

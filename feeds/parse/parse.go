@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,6 +24,8 @@ import (
 
 	"github.com/feedloom/feedloom/feeds"
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
 	"github.com/mmcdole/gofeed/rss"
 )
 
@@ -136,6 +139,10 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 		Language: language(gf.Language),
 	}
 	var orig *rss.Feed
+	var origAtom *atom.Feed
+	if o, ok := gf.OriginalFeed().(*atom.Feed); ok {
+		origAtom = o
+	}
 	if o, ok := gf.OriginalFeed().(*rss.Feed); ok {
 		orig = o
 		if n, err := strconv.Atoi(strings.TrimSpace(o.TTL)); err == nil && n > 0 {
@@ -163,6 +170,12 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 			Updated:    timeOf(it.UpdatedParsed),
 			Categories: categories(it.Categories),
 		}
+		if origAtom != nil && i < len(origAtom.Entries) && origAtom.Entries[i] != nil {
+			item.Categories = atomTerms(origAtom.Entries[i].Categories)
+		}
+		if item.Content == "" && item.Summary == "" {
+			item.Content = mediaGroup(it.Extensions, base)
+		}
 		if o := origLink(it); o != "" {
 			item.Link = resolve(base, o)
 		}
@@ -181,6 +194,59 @@ func convert(gf *gofeed.Feed, feedURL string) *feeds.Feed {
 		out.Items = append(out.Items, item)
 	}
 	return out
+}
+
+// atomTerms are an Atom entry's category terms: the term is the
+// category's identity, the label only its display text (gofeed prefers the
+// label, which differs in case and wording from feed to feed and so would
+// split one tag into several).
+func atomTerms(cs []*atom.Category) []string {
+	var out []string
+	for _, c := range cs {
+		if c == nil {
+			continue
+		}
+		v := strings.TrimSpace(c.Term)
+		if v == "" {
+			v = strings.TrimSpace(c.Label)
+		}
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// mediaGroup is the HTML content of an item that only has a Media RSS
+// media:group (YouTube's Atom feeds): the thumbnail as an image, then the
+// description as text, paragraph per blank line. "" when there is neither.
+// Normalising sanitises it like any other content.
+func mediaGroup(exts ext.Extensions, base *url.URL) string {
+	groups := exts["media"]["group"]
+	if len(groups) == 0 {
+		return ""
+	}
+	g := groups[0]
+	var b strings.Builder
+	for _, th := range g.Children["thumbnail"] {
+		if u := resolve(base, th.Attrs["url"]); strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+			b.WriteString(`<p><img src="` + html.EscapeString(u) + `" alt=""></p>`)
+			break
+		}
+	}
+	for _, d := range g.Children["description"] {
+		text := strings.TrimSpace(d.Value)
+		if text == "" {
+			continue
+		}
+		for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+			if para = strings.TrimSpace(para); para != "" {
+				b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(para), "\n", "<br>") + "</p>")
+			}
+		}
+		break
+	}
+	return b.String()
 }
 
 // origLinkExts are the extension elements in which a feed proxy keeps the

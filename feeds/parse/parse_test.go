@@ -178,7 +178,7 @@ func TestMappingAtom(t *testing.T) {
 		Title: "Blog", Link: "https://blog.example.net/", Format: "atom 1.0",
 		Items: []feeds.Item{
 			{GUID: "urn:e1", Link: "https://blog.example.net/posts/1", Title: "A &lt;b&gt;", Summary: "sum", Content: "<p>body</p>",
-				Author: "Feed Author", Published: pub, Updated: time.Date(2024, 2, 2, 10, 0, 0, 0, time.UTC), Categories: []string{"go", "Labelled"}},
+				Author: "Feed Author", Published: pub, Updated: time.Date(2024, 2, 2, 10, 0, 0, 0, time.UTC), Categories: []string{"go", "x"}}, // the term, not the label
 			{GUID: "urn:e2", Title: "B", Author: "b@example.net", Published: time.Date(2024, 2, 3, 10, 0, 0, 0, time.UTC),
 				Updated: time.Date(2024, 2, 3, 10, 0, 0, 0, time.UTC)},
 		},

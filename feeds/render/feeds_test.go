@@ -247,3 +247,30 @@ func TestEmptyFeedDate(t *testing.T) {
 		t.Errorf("updated = %v, want the Unix epoch", feed.UpdatedParsed)
 	}
 }
+
+// TestRSSSiteLink: a reader that matches "link" without its namespace and
+// keeps the last match (encoding/xml with `channel>link`, as yarr reads
+// RSS) gets the site, not the self link's empty text; gofeed, which knows
+// namespaces, gets it too.
+func TestRSSSiteLink(t *testing.T) {
+	for _, d := range docs(t) {
+		t.Run(d.name, func(t *testing.T) {
+			out := renderDoc(t, formats()[1], d.site, d.doc)
+			var naive struct {
+				Link string `xml:"channel>link"`
+			}
+			dec := xml.NewDecoder(bytes.NewReader(out))
+			dec.DefaultSpace = "rss"
+			if err := dec.Decode(&naive); err != nil {
+				t.Fatal(err)
+			}
+			gf, err := gofeed.NewParser().ParseString(string(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if naive.Link == "" || strings.HasSuffix(naive.Link, ".rss") || naive.Link != gf.Link {
+				t.Errorf("namespace-blind reader takes %q, gofeed %q; want the site", naive.Link, gf.Link)
+			}
+		})
+	}
+}

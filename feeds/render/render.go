@@ -50,6 +50,9 @@ type Site struct {
 	BaseURL  string                  // absolute, e.g. "https://news.example.org/"; a missing final "/" is added
 	Language string                  // BCP 47 tag for xml:lang, RSS language and HTML lang; "" means DefaultLanguage
 	Sources  map[string]feeds.Source // by name
+	// FeedTitles are the titles sources' feeds give themselves, by name:
+	// the name shown for a source configured without a title.
+	FeedTitles map[string]string
 }
 
 // Entry is one article as published in a feed, with its related posts.
@@ -281,10 +284,13 @@ func firstSource(s Site, a feeds.Article) (feeds.Source, bool) {
 
 // sourceTitle is the display title of a source by name.
 func sourceTitle(s Site, name string) string {
-	if src, ok := s.Sources[name]; ok {
-		if t := line(src.DisplayTitle()); t != "" {
+	if src, ok := s.Sources[name]; ok && src.Title != "" {
+		if t := line(src.Title); t != "" {
 			return t
 		}
+	}
+	if t := line(s.FeedTitles[name]); t != "" {
+		return t
 	}
 	return line(name)
 }

@@ -23,15 +23,20 @@ type rssDoc struct {
 	Channel   rssChannel `xml:"channel"`
 }
 
+// rssChannel writes atom:link before <link>: readers that match "link"
+// without its namespace and keep the last one (Go's encoding/xml does so
+// with a `channel>link` field: yarr) would otherwise take the self link's
+// empty text and show the feed's URL as the site. Namespace-aware readers
+// do not mind the order.
 type rssChannel struct {
 	Title         string    `xml:"title"`
+	Self          rssSelf   `xml:"atom:link"`
 	Link          string    `xml:"link"`
 	Description   string    `xml:"description"`
 	Language      string    `xml:"language"`
 	Generator     string    `xml:"generator"`
 	Docs          string    `xml:"docs"`
 	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
-	Self          rssSelf   `xml:"atom:link"`
 	Items         []rssItem `xml:"item"`
 }
 

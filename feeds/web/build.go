@@ -65,7 +65,11 @@ func (h *Handler) renderOutput(ctx context.Context, b *bytes.Buffer, st *state, 
 	if out.Name != allOutput && d.Title == "" {
 		d.Title = out.Name
 	}
-	return modified, f.write(b, st.site, d)
+	site, err := h.site(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return modified, f.write(b, site, d)
 }
 
 // renderTagFeed writes the feed of one tag; ErrNotFound when no article
@@ -88,7 +92,11 @@ func (h *Handler) renderTagFeed(ctx context.Context, b *bytes.Buffer, st *state,
 	if st.Title == "" {
 		d.Title = tag
 	}
-	return modified, f.write(b, st.site, d)
+	site, err := h.site(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return modified, f.write(b, site, d)
 }
 
 // tagExists is nil when at least one article carries tag.
@@ -161,7 +169,11 @@ func (h *Handler) renderTagPage(ctx context.Context, b *bytes.Buffer, st *state,
 	if err != nil {
 		return time.Time{}, err
 	}
-	return newestChange(arts), h.pages.Tag(b, render.TagPage{Site: st.site, Tag: tag, Count: n, Articles: arts, Languages: langs})
+	site, err := h.site(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return newestChange(arts), h.pages.Tag(b, render.TagPage{Site: site, Tag: tag, Count: n, Articles: arts, Languages: langs})
 }
 
 // renderArticle writes the HTML page of one article.
@@ -187,7 +199,24 @@ func (h *Handler) renderArticle(ctx context.Context, b *bytes.Buffer, st *state,
 	if err != nil {
 		return time.Time{}, err
 	}
-	return later(a.Published, a.Updated), h.pages.Article(b, render.ArticlePage{Site: st.site, Article: a, Related: rel, Languages: langs})
+	site, err := h.site(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return later(a.Published, a.Updated), h.pages.Article(b, render.ArticlePage{Site: site, Article: a, Related: rel, Languages: langs})
+}
+
+// site is the settings' Site with the titles sources' feeds give
+// themselves, for sources configured without one. One small query; the
+// document it goes into is cached.
+func (h *Handler) site(ctx context.Context, st *state) (render.Site, error) {
+	titles, err := h.store.SourceFeedTitles(ctx)
+	if err != nil {
+		return render.Site{}, fmt.Errorf("load source feed titles: %w", err)
+	}
+	site := st.site
+	site.FeedTitles = titles
+	return site, nil
 }
 
 // languages is the declared language of the sources of arts, by source
@@ -219,7 +248,11 @@ func (h *Handler) renderIndex(ctx context.Context, b *bytes.Buffer, st *state) (
 	if err != nil {
 		return time.Time{}, err
 	}
-	p := render.IndexPage{Site: st.site, Outputs: st.Outputs, Latest: arts, Tags: tags, Languages: langs}
+	site, err := h.site(ctx, st)
+	if err != nil {
+		return time.Time{}, err
+	}
+	p := render.IndexPage{Site: site, Outputs: st.Outputs, Latest: arts, Tags: tags, Languages: langs}
 	if len(arts) == 0 {
 		// An empty index says why: not fetched yet, or every fetch failed.
 		// It shows fetch state then, so it follows the StateGeneration.
@@ -277,7 +310,14 @@ func (h *Handler) renderSourcesPage(ctx context.Context, b *bytes.Buffer, st *st
 	if err != nil {
 		return time.Time{}, err
 	}
-	return modified, h.pages.Sources(b, render.SourcesPage{Site: st.site, Sources: states})
+	site := st.site
+	site.FeedTitles = make(map[string]string, len(states))
+	for _, s := range states {
+		if s.FeedTitle != "" {
+			site.FeedTitles[s.Name] = s.FeedTitle
+		}
+	}
+	return modified, h.pages.Sources(b, render.SourcesPage{Site: site, Sources: states})
 }
 
 // sourceJSON is one source in /sources.json. Times are RFC 3339, null when
@@ -312,7 +352,7 @@ func (h *Handler) renderSourcesJSON(ctx context.Context, b *bytes.Buffer, st *st
 	for i, s := range states {
 		line, err := json.Marshal(sourceJSON{
 			Name:         s.Name,
-			Title:        st.site.Sources[s.Name].DisplayTitle(),
+			Title:        displayTitle(st.site.Sources[s.Name], s),
 			URL:          s.URL,
 			FetchURL:     s.FetchURL(),
 			LastFetch:    timePtr(s.LastFetch),
@@ -360,3 +400,12 @@ func (h *Handler) renderError(b *bytes.Buffer, st *state, code int, msg string) 
 
 // isNotFound reports the store's not-found error.
 func isNotFound(err error) bool { return err != nil && errors.Is(err, feeds.ErrNotFound) }
+
+// displayTitle is the name a source is shown by: its configured title,
+// else its feed's own, else its name.
+func displayTitle(src feeds.Source, s feeds.SourceState) string {
+	if src.Title == "" && s.FeedTitle != "" {
+		return s.FeedTitle
+	}
+	return src.DisplayTitle()
+}

@@ -48,12 +48,23 @@ const (
 	referrerPolicy = "strict-origin-when-cross-origin"
 	textPlain      = "text/plain; charset=utf-8"
 	textHTML       = "text/html; charset=utf-8"
+
+	// CORS on published documents (feeds, OPML, /sources.json) lets
+	// browser-based readers subscribe. They are public, so any origin may
+	// read them, which is also why no Vary: Origin is needed. ETag is
+	// exposed, and the validators allowed in a preflight, so that such a
+	// reader can poll conditionally like any other.
+	corsExpose  = "ETag"
+	corsMethods = "GET, HEAD, OPTIONS"
+	corsHeaders = "If-None-Match, If-Modified-Since"
+	corsMaxAge  = "86400"
 )
 
 // headerValues are the shared header values as the header map holds them,
 // built once per Handler (not package state) and only ever read.
 type headerValues struct {
 	nosniff, vary, gzip, csp, referrer, noStore, text, html, frame []string
+	anyOrigin, expose, methods, allowHeaders, maxAge               []string
 }
 
 func newHeaderValues() headerValues {
@@ -67,6 +78,12 @@ func newHeaderValues() headerValues {
 		text:     []string{textPlain},
 		html:     []string{textHTML},
 		frame:    []string{"DENY"},
+
+		anyOrigin:    []string{"*"},
+		expose:       []string{corsExpose},
+		methods:      []string{corsMethods},
+		allowHeaders: []string{corsHeaders},
+		maxAge:       []string{corsMaxAge},
 	}
 }
 
@@ -164,6 +181,8 @@ func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) in
 		h["Content-Security-Policy"] = hv.csp
 		h["Referrer-Policy"] = hv.referrer
 		h["X-Frame-Options"] = hv.frame
+	} else {
+		hv.cors(h) // on the 304 too: a browser drops a 304 it may not read
 	}
 	if notModified(r, etag, d.lastMod[0], d.modified) {
 		w.WriteHeader(http.StatusNotModified)
@@ -180,6 +199,30 @@ func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) in
 		_, _ = w.Write(body) // a failed write means the client left; nothing to do
 	}
 	return http.StatusOK
+}
+
+// cors marks a response as readable from any origin (every document but
+// the HTML pages).
+func (hv *headerValues) cors(h http.Header) {
+	h["Access-Control-Allow-Origin"] = hv.anyOrigin
+	h["Access-Control-Expose-Headers"] = hv.expose
+}
+
+// writePreflight answers an OPTIONS request: 204 with Allow, and for a
+// document that carries CORS the preflight headers a browser asks for
+// before a conditional GET (If-None-Match is not a "simple" header). An
+// OPTIONS for an HTML page gets Allow only, so a browser's preflight fails
+// there as its GET would.
+func (hv *headerValues) writePreflight(w http.ResponseWriter, withCORS bool) {
+	h := w.Header()
+	h["Allow"] = hv.methods
+	if withCORS {
+		hv.cors(h)
+		h["Access-Control-Allow-Methods"] = hv.methods
+		h["Access-Control-Allow-Headers"] = hv.allowHeaders
+		h["Access-Control-Max-Age"] = hv.maxAge
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // notModified applies RFC 9110's conditional GET: If-None-Match (weak

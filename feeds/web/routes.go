@@ -28,6 +28,10 @@ func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
 	mux.HandleFunc("GET /sources.json", h.sourcesJSON)
 	mux.HandleFunc("GET /opml", h.opml)
 	mux.HandleFunc("GET /healthz", h.healthz)
+	// Preflights of the documents browser-based readers fetch (see cors).
+	for _, p := range []string{"/feeds/{file}", "/tags/{tag}", "/sources.json", "/opml"} {
+		mux.HandleFunc("OPTIONS "+p, h.preflight)
+	}
 	if g != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	} else {
@@ -225,6 +229,18 @@ func (h *Handler) opml(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, st, "/opml", false, contentTypeOPML, func(_ context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderOPML(b, st)
 	})
+}
+
+// preflight answers OPTIONS on the document routes. Every path of
+// /feeds/, /sources.json and /opml may be a document with CORS (whether a
+// feed exists is the GET's answer, not the preflight's); under /tags/ only
+// the feed files are, not the HTML pages.
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	withCORS := true
+	if tag := r.PathValue("tag"); tag != "" {
+		_, _, withCORS = splitFeedFile(tag)
+	}
+	h.hv.writePreflight(w, withCORS)
 }
 
 // healthz answers 200 "ok" while the database answers and the scheduler

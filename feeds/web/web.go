@@ -65,6 +65,9 @@ type Store interface {
 	// SourceLanguages returns the language each source's feed declares,
 	// by source name (absent: none), for the pages' lang attributes.
 	SourceLanguages(ctx context.Context) (map[string]string, error)
+	// SourceFeedTitles returns the title each source's feed gives itself,
+	// by source name; sources whose feed has none are absent.
+	SourceFeedTitles(ctx context.Context) (map[string]string, error)
 }
 
 // Settings is the part of the configuration a reload can change for the

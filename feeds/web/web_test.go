@@ -433,3 +433,78 @@ func TestMergedArticleRedirects(t *testing.T) {
 	f.get(t, articlePath(keep), http.StatusOK)
 	f.get(t, articlePath(999999), http.StatusNotFound)
 }
+
+// TestCORS: every published document a browser-based reader fetches (the
+// feeds of outputs and tags, /opml, /sources.json) may be read from any
+// origin, on 200, 304 and HEAD, and its preflight is answered; the HTML
+// pages never say so.
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tests := []struct {
+		name, path string
+		cors       bool
+	}{
+		{"all atom", "/feeds/all.atom", true},
+		{"all rss", "/feeds/all.rss", true},
+		{"all json", "/feeds/all.json", true},
+		{"output atom", "/feeds/middle-east.atom", true},
+		{"output rss", "/feeds/middle-east.rss", true},
+		{"output json", "/feeds/middle-east.json", true},
+		{"tag atom", "/tags/syria.atom", true},
+		{"tag rss", "/tags/energy.rss", true},
+		{"tag json", "/tags/world.json", true},
+		{"opml", "/opml", true},
+		{"sources json", "/sources.json", true},
+		{"index", "/", false},
+		{"article", articlePath(f.ids["syria-1"]), false},
+		{"tag page", "/tags/syria", false},
+		{"sources page", "/sources", false},
+	}
+	check := func(t *testing.T, what string, h http.Header, want bool) {
+		t.Helper()
+		got := h.Get("Access-Control-Allow-Origin")
+		switch {
+		case want && got != "*":
+			t.Errorf("%s: Access-Control-Allow-Origin = %q, want *", what, got)
+		case !want && len(h.Values("Access-Control-Allow-Origin")) != 0:
+			t.Errorf("%s: Access-Control-Allow-Origin on an HTML page: %q", what, got)
+		case want && !strings.Contains(h.Get("Access-Control-Expose-Headers"), "ETag"):
+			t.Errorf("%s: ETag not exposed: %q", what, h.Get("Access-Control-Expose-Headers"))
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Twice: the first is rendered, the second answered from the cache.
+			first := f.get(t, tt.path, 200, "Origin", "https://reader.example")
+			check(t, "200", first.header, tt.cors)
+			again := f.get(t, tt.path, 200, "Origin", "https://reader.example")
+			check(t, "cached 200", again.header, tt.cors)
+			nm := f.get(t, tt.path, 304, "If-None-Match", first.header.Get("ETag"))
+			check(t, "304", nm.header, tt.cors)
+			head := f.do(t, http.MethodHead, tt.path)
+			check(t, "HEAD", head.header, tt.cors)
+
+			pre := f.do(t, http.MethodOptions, tt.path,
+				"Origin", "https://reader.example",
+				"Access-Control-Request-Method", "GET",
+				"Access-Control-Request-Headers", "if-none-match")
+			if !tt.cors {
+				if pre.header.Get("Access-Control-Allow-Origin") != "" || pre.header.Get("Access-Control-Allow-Methods") != "" {
+					t.Errorf("preflight of an HTML page allowed: %v", pre.header)
+				}
+				return
+			}
+			if pre.code != http.StatusNoContent || len(pre.body) != 0 {
+				t.Errorf("preflight = %d with %d bytes, want 204 and none", pre.code, len(pre.body))
+			}
+			check(t, "preflight", pre.header, true)
+			if got := pre.header.Get("Access-Control-Allow-Methods"); got != "GET, HEAD, OPTIONS" {
+				t.Errorf("Access-Control-Allow-Methods = %q", got)
+			}
+			if got := strings.ToLower(pre.header.Get("Access-Control-Allow-Headers")); !strings.Contains(got, "if-none-match") || !strings.Contains(got, "if-modified-since") {
+				t.Errorf("Access-Control-Allow-Headers = %q", got)
+			}
+		})
+	}
+}
