@@ -87,6 +87,9 @@ type qualityScore struct {
 func scoreQuality(ctx context.Context, set qualitySet, setup qualitySetup, shipped, dir string) (qualityScore, error) {
 	cfg := config.Default()
 	cfg.Database = filepath.Join(dir, "feedloom.db")
+	// One fetch at a time, in the sources' order: the same set scores the
+	// same every run (concurrent ingest orders ids and ties differently).
+	cfg.Fetch.Concurrency = 1
 	if setup.Shipped {
 		sc, err := config.Load(shipped)
 		if err != nil {
