@@ -13,6 +13,24 @@ import (
 	"github.com/feedloom/feedloom/storage"
 )
 
+// survivingArticle reads article id, or, when dedupe merged it into
+// another, says so on stdout and reads the survivor. Its errors name the
+// article.
+func survivingArticle(ctx context.Context, e *env, db *storage.DB, id int64) (feeds.Article, error) {
+	a, err := db.Article(ctx, id)
+	if errors.Is(err, feeds.ErrNotFound) {
+		if into, merr := db.MergedInto(ctx, id); merr == nil && into != 0 {
+			fmt.Fprintf(e.stdout, "article %d was merged into %d\n", id, into)
+			id = into
+			a, err = db.Article(ctx, id)
+		}
+	}
+	if err != nil {
+		return a, fmt.Errorf("article %d: %w", id, err)
+	}
+	return a, nil
+}
+
 // runExplain prints the items an article holds and the dedupe rule that
 // joined each: the answer to "why are these one article?".
 func runExplain(ctx context.Context, e *env, c *command, args []string) int {
@@ -22,17 +40,11 @@ func runExplain(ctx context.Context, e *env, c *command, args []string) int {
 		return st
 	}
 	return withStore(ctx, e, c, *cfgPath, false, func(_ *config.Config, db *storage.DB) int {
-		a, err := db.Article(ctx, id)
-		if errors.Is(err, feeds.ErrNotFound) {
-			if into, merr := db.MergedInto(ctx, id); merr == nil && into != 0 {
-				fmt.Fprintf(e.stdout, "article %d was merged into %d\n", id, into)
-				id = into
-				a, err = db.Article(ctx, id)
-			}
-		}
+		a, err := survivingArticle(ctx, e, db, id)
 		if err != nil {
-			return fail(e, c, fmt.Errorf("article %d: %w", id, err))
+			return fail(e, c, err)
 		}
+		id = a.ID
 		carried, err := db.CarriedFor(ctx, []int64{id})
 		if err != nil {
 			return fail(e, c, err)

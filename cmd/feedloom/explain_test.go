@@ -64,8 +64,10 @@ func TestExplainExport(t *testing.T) {
 			t.Errorf("explain lacks %q:\n%s", want, out)
 		}
 	}
-	e, _, errw = testEnv()
-	if got := run(ctx, e, []string{"explain", "-config", cfg, "999"}); got == exitOK {
-		t.Errorf("explain of a missing article: status 0 %s", errw)
+	for _, cmd := range []string{"explain", "related"} {
+		e, _, errw = testEnv()
+		if got := run(ctx, e, []string{cmd, "-config", cfg, "999"}); got == exitOK || !strings.Contains(errw.String(), "article 999") {
+			t.Errorf("%s of a missing article: status %d, stderr %q; want a failure naming article 999", cmd, got, errw)
+		}
 	}
 }

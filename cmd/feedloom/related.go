@@ -20,10 +20,11 @@ func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 		return st
 	}
 	return withStore(ctx, e, c, *cfgPath, false, func(cfg *config.Config, db *storage.DB) int {
-		a, err := db.Article(ctx, id)
+		a, err := survivingArticle(ctx, e, db, id)
 		if err != nil {
-			return fail(e, c, err) // it names the article
+			return fail(e, c, err)
 		}
+		id = a.ID
 		list, err := db.Related(ctx, id)
 		if err != nil {
 			return fail(e, c, err)
