@@ -14,8 +14,7 @@ import (
 )
 
 // survivingArticle reads article id, or, when dedupe merged it into
-// another, says so on stdout and reads the survivor. Its errors name the
-// article.
+// another, says so on stdout and reads the survivor.
 func survivingArticle(ctx context.Context, e *env, db *storage.DB, id int64) (feeds.Article, error) {
 	a, err := db.Article(ctx, id)
 	if errors.Is(err, feeds.ErrNotFound) {
@@ -25,10 +24,7 @@ func survivingArticle(ctx context.Context, e *env, db *storage.DB, id int64) (fe
 			a, err = db.Article(ctx, id)
 		}
 	}
-	if err != nil {
-		return a, fmt.Errorf("article %d: %w", id, err)
-	}
-	return a, nil
+	return a, err // storage names the article
 }
 
 // runExplain prints the items an article holds and the dedupe rule that
