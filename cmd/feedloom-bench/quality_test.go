@@ -16,18 +16,11 @@ var qualityFloors = map[string]struct{ precision, offDomain, coverage float64 }{
 	"shipped config.yaml":              {0.80, 0.05, 0.90},
 }
 
-// holdoutGuards replace qualityFloors on the held-out set, which does not
-// reach the goals reliably yet: regression guards a little below what it
-// measures, not goals. Off-domain entries in its top 3 measure 4.5-7%
-// without categories (goal 5%) and 6-8% with the outlets' broad
-// categories ("Europe", "World"); the order in which the pipeline ingests
-// the set's feeds moves each figure by up to two points.
-var holdoutGuards = map[string]struct{ precision, offDomain, coverage float64 }{
-	"outlets' categories":              {0.80, 0.10, 0.90},
-	"no categories, no tags, no rules": {0.85, 0.09, 0.85},
-	"source tags [world]":              {0.85, 0.09, 0.85},
-	"shipped config.yaml":              {0.85, 0.09, 0.85},
-}
+// holdoutOffDomain is the off-domain allowance on the held-out set, which
+// measures 4.1% in every setup (the goal is 5%): a point above the goal,
+// for the order in which the pipeline ingests, which moves it by up to
+// one, so the test does not flake at the goal's edge.
+const holdoutOffDomain = 0.06
 
 // TestRelatedQuality ingests each labelled news set through the pipeline
 // under each setup a new user might have, and holds the related posts to
@@ -51,8 +44,8 @@ func TestRelatedQuality(t *testing.T) {
 				t.Logf("%d articles: precision@3 %.3f, off-domain %.3f, coverage %.3f (%d shown)",
 					sc.Articles, sc.Precision3, sc.OffDomain, sc.Coverage, sc.Shown)
 				f := qualityFloors[setup.Name]
-				if g, ok := holdoutGuards[setup.Name]; ok && set.Name == "holdout" {
-					f = g
+				if set.Name == "holdout" {
+					f.offDomain = holdoutOffDomain
 				}
 				if sc.Articles != len(set.Articles) {
 					t.Errorf("%d of %d articles stored", sc.Articles, len(set.Articles))

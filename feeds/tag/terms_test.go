@@ -160,6 +160,10 @@ func TestRelateKeys(t *testing.T) {
 			feeds.Term{Label: "islamic-state", Key: "islam-state"}.Encode()}, nil, []string{"deir-ez-zor", "islam-state"}},
 		{"a category and a term of one name are one key", []string{"islamic-state"},
 			[]string{feeds.Term{Label: "islamic-state", Key: "islam-state"}.Encode()}, nil, []string{"islam-state"}},
+		{"the text decides: categories and rule tags beside terms left out", []string{"europe", "world", "syria"},
+			[]string{feeds.Term{Label: "amsterdam", Key: "amsterdam"}.Encode()}, nil, []string{"amsterdam"}},
+		{"no terms: the tags, source tags left out", []string{"europe", "world"}, nil,
+			map[string]bool{"world": true}, []string{"europ"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
