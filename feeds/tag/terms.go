@@ -15,7 +15,8 @@ import (
 const (
 	DefaultAutoMax = 12   // terms an article keeps
 	maxAutoMax     = 50   // the most tags.auto.max may ask for
-	maxTermText    = 2000 // bytes of an article's body read: a news story says what it is about in its lead
+	maxTermText    = 1200 // bytes of text read of a body: a news story says what it is about in its lead
+	maxTermScan    = 8192 // bytes of a body scanned for them, markup included, so links and attributes cost a bounded time
 	maxTermTokens  = 1200 // words read in all, whatever the script
 	minTermRunes   = 3    // shorter words say too little ("is", "un"), but for the known abbreviations
 	maxPhraseWords = 4    // the longest name taken as one term ("Floribert Bwana Chui")
@@ -54,8 +55,8 @@ type TermText struct {
 // related posts score a pair (idf); choosing terms from the article alone
 // keeps them the same whenever they are derived (`feedloom retag`), and
 // chose as well on the labelled sets. It reads at most maxTermText bytes of
-// the body, so its cost is bounded whatever the article's size. It returns
-// nil when auto terms are off.
+// the body's text (maxTermScan with its markup), so its cost is bounded
+// whatever the article's size. It returns nil when auto terms are off.
 func (t *Tagger) Terms(txt TermText) []string {
 	if t.autoMax <= 0 {
 		return nil
@@ -143,11 +144,11 @@ func (sc *termScratch) reset() {
 // sanitised HTML: tags are skipped (block tags end a sentence) and
 // character references decoded.
 func (sc *termScratch) read(s string, markup bool, field uint8) {
-	if len(s) > maxTermText {
-		s = s[:maxTermText]
+	if len(s) > maxTermScan {
+		s = s[:maxTermScan]
 	}
 	r := wordReader{sc: sc, field: field, initial: true, start: -1, apos: -1}
-	for i := 0; i < len(s) && len(sc.toks) < maxTermTokens; {
+	for i, text := 0, 0; i < len(s) && text < maxTermText && len(sc.toks) < maxTermTokens; {
 		c := s[i]
 		if markup && c == '<' {
 			j := strings.IndexByte(s[i:], '>')
@@ -177,6 +178,7 @@ func (sc *termScratch) read(s string, markup bool, field uint8) {
 		}
 		r.add(x)
 		i += n
+		text += n
 	}
 	r.end()
 	sc.text = string(sc.buf)
