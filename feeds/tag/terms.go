@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedloom/feedloom/feeds"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits of automatic key terms (tags.auto).
@@ -386,19 +387,40 @@ func (sc *termScratch) keyOf(label string) string {
 // stemCacheSize bounds a scratch's remembered stems (a few MB).
 const stemCacheSize = 1 << 15
 
-// stemParts stems each '-'-separated part of a label.
+// stemParts stems each '-'-separated part of a label and drops its
+// accents, so that one name meets itself however a language's stemmer
+// treats accents (the Spanish rules strip them: "pedro-sánchez" of an
+// English story and "pedr-sanchez" of a Spanish one share "sanchez").
 func stemParts(label string, st stemmer) string {
 	if st.stem == nil {
-		return label
+		return foldMarks(label)
 	}
 	if !strings.Contains(label, "-") {
-		return st.word(label)
+		return foldMarks(st.word(label))
 	}
 	parts := strings.Split(label, "-")
 	for i, p := range parts {
 		parts[i] = st.word(p)
 	}
-	return strings.Join(parts, "-")
+	return foldMarks(strings.Join(parts, "-"))
+}
+
+// foldMarks removes combining marks (accents, diacritics) from a key.
+func foldMarks(k string) string {
+	ascii := true
+	for i := 0; i < len(k) && ascii; i++ {
+		ascii = k[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return k
+	}
+	var b strings.Builder
+	for _, r := range norm.NFD.String(k) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return norm.NFC.String(b.String())
 }
 
 func (sc *termScratch) add(label, key string, w float64, name bool, pos int) {

@@ -132,6 +132,23 @@ func TestTermsStemSharedKeys(t *testing.T) {
 	}
 }
 
+// TestTermsAccentsFolded: a name keeps one key across languages whose
+// stemmers treat accents differently (the Spanish rules strip them, the
+// English ones keep them), and in a category.
+func TestTermsAccentsFolded(t *testing.T) {
+	tg, _ := tag.New(nil, nil)
+	en := keysOf(tg.Terms(tag.TermText{Language: "en", Title: "Sánchez calls snap election",
+		Content: "<p>Prime Minister Pedro Sánchez called an early election on Monday.</p>"}))
+	es := keysOf(tg.Terms(tag.TermText{Language: "es", Title: "Sánchez convoca elecciones anticipadas",
+		Content: "<p>El presidente del Gobierno, Pedro Sánchez, convocó elecciones el lunes.</p>"}))
+	if !slices.Contains(en, "sanchez") || !slices.Contains(es, "sanchez") {
+		t.Errorf("English keys %q and Spanish keys %q should both hold sanchez", en, es)
+	}
+	if got := tag.TagKey("algemesí"); got != "algemesi" {
+		t.Errorf("TagKey(algemesí) = %q, want algemesi", got)
+	}
+}
+
 func TestTermsOff(t *testing.T) {
 	tg, _ := tag.New(nil, nil)
 	if got := tg.WithAuto(false, 0).Terms(tag.TermText{Title: "Anything at all here"}); got != nil {
