@@ -30,6 +30,10 @@ func BodySimilarity(a, b string) float64 {
 	return float64(found) / float64(len(pa))
 }
 
+// openingPairs is the number of word pairs BodySimilarity compares of an
+// HTML text (at most bodyWords-1).
+func openingPairs(h string) int { return len(pairs(h)) }
+
 // pairs hashes the consecutive word pairs of the first bodyWords words of
 // an HTML text, lower-cased, letters and digits only.
 func pairs(h string) []uint64 {

@@ -14,11 +14,12 @@
 //     TitleWindow;
 //  4. RuleBody: titles alike (the same, a truncated form, or a token-set
 //     similarity of at least SimilarTitles) and first paragraphs that
-//     agree (BodyAgree), within BodyWindow.
+//     agree (BodyAgree), within BodyWindow; under a reused title both
+//     openings must also be a sentence long (GenericPairs), not a teaser.
 //
-// Titles that recur ("Letters to the editor", "Man charged with murder")
-// are short or reused, so only rule 4 can join them, and their bodies
-// differ.
+// Titles that recur ("Letters to the editor", "Man charged with murder",
+// "Photos of the day") are short or reused, so only rule 4 can join them,
+// and their bodies differ or are the same one-line teaser every day.
 package dedupe
 
 import (
@@ -68,6 +69,7 @@ const (
 	HeadWords     = 4                  // the words of Head
 	SimilarTitles = 0.8                // rule 4: token-set (Jaccard) similarity of alike titles
 	BodyAgree     = 0.6                // rule 4: share of word pairs of the shorter opening found in the other
+	GenericPairs  = 15                 // rule 4: the fewest word pairs of both openings under a reused title (a sentence)
 	bodyWords     = 48                 // words of an opening compared
 	maxKeyBytes   = 1024               // a title key compared at most this long
 )
@@ -119,16 +121,24 @@ func Match(item, cand Side, lz Lazy) (Rule, bool, error) {
 	if dt > BodyWindow {
 		return RuleNew, false, nil
 	}
-	if sim != simSimilar && words >= SpecificWords && dt <= TitleWindow {
-		generic := false
-		if lz.Generic != nil {
+	generic, checked := false, false
+	isGeneric := func() (bool, error) {
+		if !checked && lz.Generic != nil {
 			g, err := lz.Generic()
 			if err != nil {
-				return RuleNew, false, err
+				return false, err
 			}
 			generic = g
 		}
-		if !generic {
+		checked = true
+		return generic, nil
+	}
+	if sim != simSimilar && words >= SpecificWords && dt <= TitleWindow {
+		g, err := isGeneric()
+		if err != nil {
+			return RuleNew, false, err
+		}
+		if !g {
 			return RuleTitle, true, nil
 		}
 	}
@@ -139,10 +149,21 @@ func Match(item, cand Side, lz Lazy) (Rule, bool, error) {
 	if err != nil {
 		return RuleNew, false, err
 	}
-	if BodySimilarity(lz.ItemBody, body) >= BodyAgree {
-		return RuleBody, true, nil
+	sim2 := BodySimilarity(lz.ItemBody, body)
+	if sim2 < BodyAgree {
+		return RuleNew, false, nil
 	}
-	return RuleNew, false, nil
+	// A reused title's teaser is often boilerplate that agrees every day
+	// ("A selection of the day's best photos by AP photographers."): it
+	// joins two items only when the openings agree over a paragraph.
+	g, err := isGeneric()
+	if err != nil {
+		return RuleNew, false, err
+	}
+	if g && min(openingPairs(lz.ItemBody), openingPairs(body)) < GenericPairs {
+		return RuleNew, false, nil
+	}
+	return RuleBody, true, nil
 }
 
 type similarity uint8
