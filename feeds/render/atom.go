@@ -5,24 +5,31 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gorilla/feeds"
 )
 
-// The Atom writer uses its own structs: gorilla/feeds v1.2.0 has one link
-// per feed and entry (no self, related or second link), categories without
-// the required term, and no published date (see shared/notes/gorilla-feeds.md).
+// The Atom writer marshals gorilla/feeds' AtomFeed for the <feed> element,
+// its namespace and author, and gorilla's AtomAuthor, AtomSummary and
+// AtomContent inside entries. The rest gorilla v1.2.0 cannot express
+// (shared/notes/gorilla-feeds.md): one link per feed and entry (no self,
+// hub, related or second link), titles without a type, categories without
+// the required term, a source as a string, and no published date. The feed
+// wraps AtomFeed by embedding, an outer field shadowing the embedded one
+// with the same XML name (encoding/xml keeps the shallower field); id and
+// updated are shadowed only to keep their place. Entries have their own
+// struct: AtomEntry's field order would need nearly all of it shadowed.
 
 const atomNS = "http://www.w3.org/2005/Atom"
 
 type atomFeed struct {
-	XMLName   xml.Name      `xml:"feed"`
-	NS        string        `xml:"xmlns,attr"`
+	Id       string     `xml:"id"`
+	Title    atomText   `xml:"title"`
+	Subtitle *atomText  `xml:"subtitle"`
+	Updated  string     `xml:"updated"`
+	Link     []atomLink `xml:"link"` // self, alternate, then the WebSub hub
+	feeds.AtomFeed
 	Lang      string        `xml:"xml:lang,attr"`
-	ID        string        `xml:"id"`
-	Title     atomText      `xml:"title"`
-	Subtitle  *atomText     `xml:"subtitle"`
-	Updated   string        `xml:"updated"`
-	Links     []atomLink    `xml:"link"`
-	Author    atomPerson    `xml:"author"`
 	Generator atomGenerator `xml:"generator"`
 	Entries   []atomEntry   `xml:"entry"`
 }
@@ -37,11 +44,6 @@ type atomLink struct {
 	Type  string `xml:"type,attr,omitempty"`
 	Href  string `xml:"href,attr"`
 	Title string `xml:"title,attr,omitempty"`
-}
-
-type atomPerson struct {
-	Name string `xml:"name"`
-	URI  string `xml:"uri,omitempty"`
 }
 
 type atomGenerator struct {
@@ -61,40 +63,45 @@ type atomSource struct {
 }
 
 type atomEntry struct {
-	ID         string         `xml:"id"`
-	Title      atomText       `xml:"title"`
-	Published  string         `xml:"published"`
-	Updated    string         `xml:"updated"`
-	Links      []atomLink     `xml:"link"`
-	Authors    []atomPerson   `xml:"author"`
-	Categories []atomCategory `xml:"category"`
-	Source     *atomSource    `xml:"source"`
-	Summary    *atomText      `xml:"summary"`
-	Content    *atomText      `xml:"content"`
+	ID         string             `xml:"id"`
+	Title      atomText           `xml:"title"`
+	Published  string             `xml:"published"`
+	Updated    string             `xml:"updated"`
+	Links      []atomLink         `xml:"link"`
+	Authors    []feeds.AtomAuthor `xml:"author"`
+	Categories []atomCategory     `xml:"category"`
+	Source     *atomSource        `xml:"source"`
+	Summary    *feeds.AtomSummary `xml:"summary"`
+	Content    *feeds.AtomContent `xml:"content"`
 }
 
 // Atom writes d as an Atom 1.0 feed (RFC 4287). The feed id is the feed's
 // URL without extension (BaseURL + Path), stable and unique per feed; each
 // entry's id is ArticleURL. Entries link to the original article
 // (alternate), to its page here (bookmark) and to each related post
-// (related).
+// (related). When Site.Hub is set, the feed links to it as rel="hub".
 func Atom(w io.Writer, s Site, d Doc) error {
 	f := atomFeed{
-		NS:      atomNS,
-		Lang:    language(s),
-		ID:      docURL(s, d.Path, ""),
+		Id:      docURL(s, d.Path, ""),
 		Title:   atomText{Type: "text", Body: docTitle(s, d)},
 		Updated: rfc3339(newest(d.Entries)),
-		Links: []atomLink{
+		Link: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: docURL(s, d.Path, ".atom")},
 			{Rel: "alternate", Type: "text/html", Href: docURL(s, d.Page, "")},
 		},
-		Author:    atomPerson{Name: siteTitle(s), URI: base(s)},
+		AtomFeed: feeds.AtomFeed{
+			Xmlns:  atomNS,
+			Author: &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: siteTitle(s), Uri: base(s)}},
+		},
+		Lang:      language(s),
 		Generator: atomGenerator{URI: GeneratorURI, Name: Generator},
 		Entries:   make([]atomEntry, 0, len(d.Entries)),
 	}
 	if desc := line(d.Description); desc != "" {
 		f.Subtitle = &atomText{Type: "text", Body: desc}
+	}
+	if h := hub(s); h != "" {
+		f.Link = append(f.Link, atomLink{Rel: "hub", Href: h})
 	}
 	for _, e := range d.Entries {
 		f.Entries = append(f.Entries, atomEntryOf(s, e))
@@ -132,7 +139,7 @@ func atomEntryOf(s Site, e Entry) atomEntry {
 		x.Links = append(x.Links, atomLink{Rel: "related", Type: "text/html", Href: relatedLink(s, r), Title: relatedTitle(r)})
 	}
 	if n := author(s, a); n != "" {
-		x.Authors = []atomPerson{{Name: n}}
+		x.Authors = []feeds.AtomAuthor{{AtomPerson: feeds.AtomPerson{Name: n}}}
 	}
 	for _, t := range tags(a) {
 		x.Categories = append(x.Categories, atomCategory{Term: t, Scheme: base(s) + "tags/"})
@@ -149,10 +156,10 @@ func atomEntryOf(s Site, e Entry) atomEntry {
 	}
 	c := contentHTML(a)
 	if c != "" {
-		x.Content = &atomText{Type: "html", Body: c}
+		x.Content = &feeds.AtomContent{Type: "html", Content: c}
 	}
 	if sum := summaryHTML(a); sum != "" && sum != c {
-		x.Summary = &atomText{Type: "html", Body: sum}
+		x.Summary = &feeds.AtomSummary{Type: "html", Content: sum}
 	}
 	return x
 }

@@ -112,6 +112,7 @@ func hostileSite() render.Site {
 	s := fixtureSite()
 	s.Title = "Desk " + nasty
 	s.Sources["evil"] = feeds.Source{Name: "evil", URL: "javascript:alert(1)", Title: "<b onclick=alert(1)>Evil</b>" + nasty}
+	s.Hub = "javascript:alert(1)" // not a URL a subscriber can reach: not advertised
 	return s
 }
 
@@ -202,7 +203,14 @@ func formats() []format {
 	}
 }
 
-// docs are the three datasets every format is rendered from.
+// hubSite advertises a WebSub hub; its URL needs escaping in XML and JSON.
+func hubSite() render.Site {
+	s := fixtureSite()
+	s.Hub = "https://hub.example.net/websub?site=desk&v=1"
+	return s
+}
+
+// docs are the datasets every format is rendered from.
 func docs(t *testing.T) []struct {
 	name string
 	site render.Site
@@ -216,6 +224,7 @@ func docs(t *testing.T) []struct {
 		{"all", fixtureSite(), fixtureDoc(t)},
 		{"empty", fixtureSite(), render.Doc{Path: "feeds/quiet", Title: "Quiet", Description: "Nothing matches"}},
 		{"hostile", hostileSite(), hostileDoc(t)},
+		{"hub", hubSite(), render.Doc{Path: "feeds/quiet", Title: "Quiet", Description: "Nothing matches"}},
 	}
 }
 

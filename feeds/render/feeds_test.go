@@ -274,3 +274,91 @@ func TestRSSSiteLink(t *testing.T) {
 		})
 	}
 }
+
+// TestHub: with Site.Hub set, every format advertises the hub where
+// WebSub subscribers look for it (Atom link and RSS atom:link rel="hub"
+// on the feed, JSON Feed hubs); without one, or with one that is not an
+// absolute http(s) URL, nothing is added and the bytes are the goldens'.
+func TestHub(t *testing.T) {
+	const hubURL = "https://hub.example.net/websub?site=desk&v=1"
+	tests := []struct {
+		name, hub, want string
+	}{
+		{"set", hubURL, hubURL},
+		{"empty", "", ""},
+		{"not http", "javascript:alert(1)", ""},
+		{"relative", "/hub", ""},
+	}
+	for _, tt := range tests {
+		for _, f := range formats() {
+			t.Run(tt.name+"."+f.ext, func(t *testing.T) {
+				site := fixtureSite()
+				site.Hub = tt.hub
+				out := renderDoc(t, f, site, fixtureDoc(t))
+				hubs := advertisedHubs(t, f.ext, out)
+				if tt.want == "" {
+					if len(hubs) != 0 {
+						t.Errorf("hubs = %q, want none", hubs)
+					}
+					golden(t, "all."+f.ext, out)
+					return
+				}
+				if len(hubs) != 1 || hubs[0] != tt.want {
+					t.Errorf("hubs = %q, want [%q]", hubs, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// advertisedHubs decodes the feed-level hub URLs of a document.
+func advertisedHubs(t *testing.T, ext string, out []byte) []string {
+	t.Helper()
+	type link struct {
+		Rel  string `xml:"rel,attr"`
+		Href string `xml:"href,attr"`
+	}
+	var links []link
+	switch ext {
+	case "atom":
+		var doc struct {
+			Links []link `xml:"http://www.w3.org/2005/Atom link"`
+		}
+		if err := xml.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		links = doc.Links
+	case "rss":
+		var doc struct {
+			Channel struct {
+				Links []link `xml:"http://www.w3.org/2005/Atom link"`
+			} `xml:"channel"`
+		}
+		if err := xml.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		links = doc.Channel.Links
+	case "json":
+		var doc struct {
+			Hubs []struct{ Type, URL string } `json:"hubs"`
+		}
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, h := range doc.Hubs {
+			if h.Type != "WebSub" {
+				t.Errorf("hub type = %q, want WebSub", h.Type)
+			}
+			urls = append(urls, h.URL)
+		}
+		return urls
+	}
+	var urls []string
+	for _, l := range links {
+		if l.Rel == "hub" {
+			urls = append(urls, l.Href)
+		}
+	}
+	return urls
+}

@@ -6,38 +6,31 @@ import (
 	"html"
 	"io"
 	"math"
+	"time"
+
+	"github.com/gorilla/feeds"
 )
 
 // JSONFeedVersion is the JSON Feed version this package writes.
 const JSONFeedVersion = "https://jsonfeed.org/version/1.1"
 
-type jsonFeed struct {
-	Version     string       `json:"version"`
-	Title       string       `json:"title"`
-	HomePageURL string       `json:"home_page_url"`
-	FeedURL     string       `json:"feed_url"`
-	Description string       `json:"description,omitempty"`
-	Language    string       `json:"language"`
-	Authors     []jsonAuthor `json:"authors"`
-	Items       []jsonItem   `json:"items"` // always present, [] when empty
-}
+// The JSON Feed writer marshals gorilla/feeds' JSONFeed and JSONItem,
+// wrapped by embedding (shared/notes/gorilla-feeds.md): gorilla omits an
+// empty items list (the format requires it) and has no place for the
+// _feedloom extension. An outer field shadows the embedded one with the
+// same JSON name; Language and Authors are shadowed only to keep their
+// place in the document.
 
-type jsonAuthor struct {
-	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
+type jsonFeed struct {
+	feeds.JSONFeed
+	Language string              `json:"language"`
+	Authors  []*feeds.JSONAuthor `json:"authors"`
+	Items    []jsonItem          `json:"items"` // always present, [] when empty
 }
 
 type jsonItem struct {
-	ID            string        `json:"id"`
-	URL           string        `json:"url"`
-	Title         string        `json:"title"`
-	ContentHTML   string        `json:"content_html"`
-	Summary       string        `json:"summary,omitempty"`
-	DatePublished string        `json:"date_published"`
-	DateModified  string        `json:"date_modified"`
-	Authors       []jsonAuthor  `json:"authors,omitempty"`
-	Tags          []string      `json:"tags,omitempty"`
-	Feedloom      JSONExtension `json:"_feedloom"`
+	feeds.JSONItem
+	Feedloom JSONExtension `json:"_feedloom"`
 }
 
 // JSONExtension is the `_feedloom` object of every JSON Feed item
@@ -66,17 +59,22 @@ type JSONRelated struct {
 // the original article, content_html the content (else the summary, else
 // the escaped title: the format requires one), summary the summary as plain
 // text (JSON Feed's summary is not HTML), and `_feedloom` the extension of
-// SPEC.md. HTML is not \u-escaped: the document is JSON, served as such.
+// SPEC.md. When Site.Hub is set, hubs names it as a WebSub hub.
 func JSON(w io.Writer, s Site, d Doc) error {
 	f := jsonFeed{
-		Version:     JSONFeedVersion,
-		Title:       docTitle(s, d),
-		HomePageURL: docURL(s, d.Page, ""),
-		FeedURL:     docURL(s, d.Path, ".json"),
-		Description: line(d.Description),
-		Language:    language(s),
-		Authors:     []jsonAuthor{{Name: siteTitle(s), URL: base(s)}},
-		Items:       make([]jsonItem, 0, len(d.Entries)),
+		JSONFeed: feeds.JSONFeed{
+			Version:     JSONFeedVersion,
+			Title:       docTitle(s, d),
+			HomePageUrl: docURL(s, d.Page, ""),
+			FeedUrl:     docURL(s, d.Path, ".json"),
+			Description: line(d.Description),
+		},
+		Language: language(s),
+		Authors:  []*feeds.JSONAuthor{{Name: siteTitle(s), Url: base(s)}},
+		Items:    make([]jsonItem, 0, len(d.Entries)),
+	}
+	if h := hub(s); h != "" {
+		f.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: h}}
 	}
 	for _, e := range d.Entries {
 		f.Items = append(f.Items, jsonItemOf(s, e))
@@ -96,14 +94,16 @@ func JSON(w io.Writer, s Site, d Doc) error {
 func jsonItemOf(s Site, e Entry) jsonItem {
 	a := e.Article
 	it := jsonItem{
-		ID:            ArticleURL(s, a.ID),
-		URL:           link(s, a),
-		Title:         title(a),
-		ContentHTML:   contentHTML(a),
-		Summary:       plainText(a.Summary),
-		DatePublished: rfc3339(published(a)),
-		DateModified:  rfc3339(updated(a)),
-		Tags:          tags(a),
+		JSONItem: feeds.JSONItem{
+			Id:            ArticleURL(s, a.ID),
+			Url:           link(s, a),
+			Title:         title(a),
+			ContentHTML:   contentHTML(a),
+			Summary:       plainText(a.Summary),
+			PublishedDate: jsonDate(published(a)),
+			ModifiedDate:  jsonDate(updated(a)),
+			Tags:          tags(a),
+		},
 		Feedloom: JSONExtension{
 			Article: a.ID,
 			Sources: make([]string, 0, len(a.Sources)),
@@ -114,10 +114,7 @@ func jsonItemOf(s Site, e Entry) jsonItem {
 		it.ContentHTML = "<p>" + html.EscapeString(it.Title) + "</p>"
 	}
 	if n := author(s, a); n != "" {
-		it.Authors = []jsonAuthor{{Name: n}}
-	}
-	if len(it.Tags) == 0 {
-		it.Tags = nil
+		it.Authors = []*feeds.JSONAuthor{{Name: n}}
 	}
 	if t := terms(a); len(t) > 0 {
 		it.Feedloom.Terms = t
@@ -134,6 +131,18 @@ func jsonItemOf(s Site, e Entry) jsonItem {
 		})
 	}
 	return it
+}
+
+// jsonDate is t for gorilla's *time.Time date fields: UTC and whole
+// seconds, as in Atom, so both formats give an entry the same dates. A
+// year time.Time cannot marshal (outside 0-9999) becomes the epoch rather
+// than failing the whole document.
+func jsonDate(t time.Time) *time.Time {
+	t = t.UTC().Truncate(time.Second)
+	if y := t.Year(); y < 0 || y > 9999 {
+		t = epoch()
+	}
+	return &t
 }
 
 // score rounds a related score to four decimals for compact output; NaN and

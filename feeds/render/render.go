@@ -53,6 +53,10 @@ type Site struct {
 	// FeedTitles are the titles sources' feeds give themselves, by name:
 	// the name shown for a source configured without a title.
 	FeedTitles map[string]string
+	// Hub is the URL of a WebSub hub that every feed document advertises
+	// (Atom and RSS rel="hub", JSON Feed hubs) so readers can subscribe to
+	// pushed updates; "" advertises none.
+	Hub string
 }
 
 // Entry is one article as published in a feed, with its related posts.
@@ -150,6 +154,10 @@ func langTag(l string) string {
 	}
 	return l
 }
+
+// hub is the site's WebSub hub URL; "" when none is set or it is not an
+// absolute http(s) URL (no subscriber could reach it).
+func hub(s Site) string { return safeURL(s.Hub) }
 
 // siteTitle is the site's title, never empty.
 func siteTitle(s Site) string {

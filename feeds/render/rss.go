@@ -5,62 +5,67 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gorilla/feeds"
 )
 
-// The RSS writer uses its own structs rather than wrapping gorilla/feeds:
-// gorilla writes content:encoded as CDATA copied byte for byte (control
-// characters make the document not well-formed), a bare author name where
-// RSS wants an e-mail, guids that claim to be permalinks, and a source
-// without its url. Owning the ~60 lines removes those at their source.
-// Text is written escaped, never as CDATA, so no input can end a section.
+// The RSS writer marshals gorilla/feeds' exported RSS structs, wrapped by
+// embedding where v1.2.0 falls short (shared/notes/gorilla-feeds.md):
+// gorilla writes content:encoded as CDATA copied byte for byte, a bare
+// author name where RSS wants an e-mail, one category as a string, a source
+// without its url, and no atom:link. An outer field with the same XML name
+// as an embedded one shadows it (encoding/xml keeps the shallower field),
+// so the wrappers below replace those fields and leave the rest to gorilla.
+// The outer fields also sit where they keep the element order readers have
+// always seen. Text is written escaped, never as CDATA, so no input can end
+// a section.
 
+const (
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+	nsDC      = "http://purl.org/dc/elements/1.1/"
+)
+
+// rssDoc is gorilla's <rss> with the atom and dc namespaces. The namespace
+// and channel fields shadow gorilla's so the attributes keep their order
+// and the channel is the wrapped one.
 type rssDoc struct {
-	XMLName   xml.Name   `xml:"rss"`
-	Version   string     `xml:"version,attr"`
-	NSAtom    string     `xml:"xmlns:atom,attr"`
-	NSContent string     `xml:"xmlns:content,attr"`
-	NSDC      string     `xml:"xmlns:dc,attr"`
-	Channel   rssChannel `xml:"channel"`
+	feeds.RssFeedXml
+	NSAtom           string     `xml:"xmlns:atom,attr"`
+	ContentNamespace string     `xml:"xmlns:content,attr"`
+	NSDC             string     `xml:"xmlns:dc,attr"`
+	Channel          rssChannel `xml:"channel"`
 }
 
 // rssChannel writes atom:link before <link>: readers that match "link"
 // without its namespace and keep the last one (Go's encoding/xml does so
 // with a `channel>link` field: yarr) would otherwise take the self link's
 // empty text and show the feed's URL as the site. Namespace-aware readers
-// do not mind the order.
+// do not mind the order. Title is shadowed only to come before atom:link,
+// LastBuildDate to come after generator and docs as it always has.
 type rssChannel struct {
-	Title         string    `xml:"title"`
-	Self          rssSelf   `xml:"atom:link"`
-	Link          string    `xml:"link"`
-	Description   string    `xml:"description"`
-	Language      string    `xml:"language"`
-	Generator     string    `xml:"generator"`
-	Docs          string    `xml:"docs"`
+	Title     string        `xml:"title"`
+	AtomLinks []rssAtomLink `xml:"atom:link"` // self, then the WebSub hub
+	feeds.RssFeed
 	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
 	Items         []rssItem `xml:"item"`
 }
 
-type rssSelf struct {
+type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
+// rssItem is gorilla's item plus dc:creator; the shadowing fields carry
+// several categories with their domain, a source with its url, and an
+// optional description and content:encoded written as escaped text.
 type rssItem struct {
-	Title       string        `xml:"title"`
-	Link        string        `xml:"link"`
-	GUID        rssGUID       `xml:"guid"`
-	PubDate     string        `xml:"pubDate"`
+	feeds.RssItem
 	Creator     string        `xml:"dc:creator,omitempty"`
-	Categories  []rssCategory `xml:"category"`
+	Category    []rssCategory `xml:"category"`
 	Source      *rssSource    `xml:"source"`
 	Description string        `xml:"description,omitempty"`
 	Content     string        `xml:"content:encoded,omitempty"`
-}
-
-type rssGUID struct {
-	IsPermaLink string `xml:"isPermaLink,attr"`
-	ID          string `xml:",chardata"`
 }
 
 type rssCategory struct {
@@ -73,32 +78,18 @@ type rssSource struct {
 	Title string `xml:",chardata"`
 }
 
-// RSS writes d as an RSS 2.0 feed with an atom:link rel="self". Each item's
-// guid is ArticleURL (isPermaLink="false": the item's link is the original
-// article, not this id), its author a dc:creator (RSS's author element
-// requires an e-mail address), and its full content a content:encoded.
+// RSS writes d as an RSS 2.0 feed with an atom:link rel="self" (and
+// rel="hub" when Site.Hub is set). Each item's guid is ArticleURL
+// (isPermaLink="false": the item's link is the original article, not this
+// id), its author a dc:creator (RSS's author element requires an e-mail
+// address), and its full content a content:encoded.
 func RSS(w io.Writer, s Site, d Doc) error {
 	doc := rssDoc{
-		Version:   "2.0",
-		NSAtom:    atomNS,
-		NSContent: "http://purl.org/rss/1.0/modules/content/",
-		NSDC:      "http://purl.org/dc/elements/1.1/",
-		Channel: rssChannel{
-			Title:       docTitle(s, d),
-			Link:        docURL(s, d.Page, ""),
-			Description: docDescription(s, d),
-			Language:    language(s),
-			Generator:   Generator,
-			Docs:        "https://www.rssboard.org/rss-specification",
-			Self:        rssSelf{Href: docURL(s, d.Path, ".rss"), Rel: "self", Type: "application/rss+xml"},
-			Items:       make([]rssItem, 0, len(d.Entries)),
-		},
-	}
-	if len(d.Entries) > 0 {
-		doc.Channel.LastBuildDate = rfc822(newest(d.Entries))
-	}
-	for _, e := range d.Entries {
-		doc.Channel.Items = append(doc.Channel.Items, rssItemOf(s, e))
+		RssFeedXml:       feeds.RssFeedXml{Version: "2.0"},
+		NSAtom:           atomNS,
+		ContentNamespace: nsContent,
+		NSDC:             nsDC,
+		Channel:          rssChannelOf(s, d),
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write rss: %w", err)
@@ -114,14 +105,42 @@ func RSS(w io.Writer, s Site, d Doc) error {
 	return nil
 }
 
+// rssChannelOf builds the channel and its items.
+func rssChannelOf(s Site, d Doc) rssChannel {
+	c := rssChannel{
+		Title:     docTitle(s, d),
+		AtomLinks: []rssAtomLink{{Href: docURL(s, d.Path, ".rss"), Rel: "self", Type: "application/rss+xml"}},
+		RssFeed: feeds.RssFeed{
+			Link:        docURL(s, d.Page, ""),
+			Description: docDescription(s, d),
+			Language:    language(s),
+			Generator:   Generator,
+			Docs:        "https://www.rssboard.org/rss-specification",
+		},
+		Items: make([]rssItem, 0, len(d.Entries)),
+	}
+	if h := hub(s); h != "" {
+		c.AtomLinks = append(c.AtomLinks, rssAtomLink{Href: h, Rel: "hub"})
+	}
+	if len(d.Entries) > 0 {
+		c.LastBuildDate = rfc822(newest(d.Entries))
+	}
+	for _, e := range d.Entries {
+		c.Items = append(c.Items, rssItemOf(s, e))
+	}
+	return c
+}
+
 // rssItemOf builds one item.
 func rssItemOf(s Site, e Entry) rssItem {
 	a := e.Article
 	it := rssItem{
-		Title:       title(a),
-		Link:        link(s, a),
-		GUID:        rssGUID{IsPermaLink: "false", ID: ArticleURL(s, a.ID)},
-		PubDate:     rfc822(published(a)),
+		RssItem: feeds.RssItem{
+			Title:   title(a),
+			Link:    link(s, a),
+			Guid:    &feeds.RssGuid{IsPermaLink: "false", Id: ArticleURL(s, a.ID)},
+			PubDate: rfc822(published(a)),
+		},
 		Creator:     author(s, a),
 		Description: summaryHTML(a),
 	}
@@ -129,10 +148,10 @@ func rssItemOf(s Site, e Entry) rssItem {
 		it.Content = c
 	}
 	for _, t := range tags(a) {
-		it.Categories = append(it.Categories, rssCategory{Domain: base(s) + "tags/", Name: t})
+		it.Category = append(it.Category, rssCategory{Domain: base(s) + "tags/", Name: t})
 	}
 	for _, t := range terms(a) {
-		it.Categories = append(it.Categories, rssCategory{Domain: termScheme(s), Name: t})
+		it.Category = append(it.Category, rssCategory{Domain: termScheme(s), Name: t})
 	}
 	if src, ok := firstSource(s, a); ok {
 		if u := sourceURL(src.URL); u != "" {
