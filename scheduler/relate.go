@@ -157,17 +157,17 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 
 // While other fetches are being stored, the lists a fetch changed wait in
 // dirty instead of being written at once: in a burst most lists change
-// again within the next few fetches (a cold pass of 1,000 feeds wrote each
-// list four times over), and only the last version needs writing. The
+// again within the next few fetches, and only the last version needs
+// writing. The
 // lists of the articles an ingest changed itself (new ones have no stored
 // list yet: they are pending) are written when flushLag has passed since
 // the first of them waits, or when flushLists of them wait. Other lists,
 // which only gained or lost a neighbour and whose stored version is still
 // sound, wait for staleLag, or for the last fetch in flight to finish
 // (runSource), whichever comes first; so does anything a failed save left
-// (rescore's loop retries it too). In a cold pass of 1,000 feeds (46,606
-// articles) this wrote 134,543 lists in 24 saves before the split, 74,078
-// in 13 after.
+// (rescore's loop retries it too). Letting the neighbours' lists wait
+// longer than the changed articles' own is what saves most writes: they
+// are the many, and the ones that change again soonest.
 const (
 	flushLists = 10_000
 	flushLag   = time.Second
@@ -175,8 +175,8 @@ const (
 )
 
 // saveChunk bounds the lists one transaction writes, and so the memory of
-// a save (the lists and SQLite's dirty pages): in a cold pass of 1,000
-// feeds, 10,000 kept peak RSS at 90-94 MB against 96-108 MB for 20,000.
+// a save (the lists and SQLite's dirty pages) and with it the daemon's
+// peak RSS in a burst.
 const saveChunk = 10_000
 
 // saveUnsaved writes the current list of every dirty article.

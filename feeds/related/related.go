@@ -53,7 +53,8 @@
 // stale), except in a list adopted from the store (Adopt), whose entries are
 // not in memory: that one is recomputed at once. Once no stale list remains,
 // every stored list equals Batch. Rebuild starts a generation and recomputes
-// everything (start-up, `feedloom related -rebuild`).
+// everything (the benchmark and tests; the daemon adopts stored lists at
+// start-up instead, see Loading).
 //
 // # Memory
 //
@@ -63,9 +64,9 @@
 // as Limit slots plus the score of its last entry, and counts the lists that
 // hold it (so that taking it out of them stops once all are found). A capped
 // tag also keeps its carriers as a bitset of slots, for counting it in a
-// candidate's score without reading the candidate's tags. Measured
-// (RunBench): 176 MB of heap at a million articles with 5–8 tags each, 50k
-// distinct tags (14 capped).
+// candidate's score without reading the candidate's tags. Stats().Bytes
+// estimates the total; cmd/feedloom-bench reports the heap it takes at a
+// million articles.
 //
 // # Loading
 //
