@@ -30,6 +30,11 @@
 // does not generate candidates: a query never walks its posting list. It still
 // counts, with its small idf, in the score and in MinShared of candidates found
 // through other tags. Two articles sharing only capped tags are not related.
+// At the default 1% that loses next to nothing: a capped tag weighs at most
+// ln(1+1/MaxShare) ≈ 4.6, and a pair resting on such tags alone needs four
+// or five of them to reach DefaultMinScore (two articles of 12 key terms),
+// while walking the lists of tags carried by 1–5% of the store was most of
+// a newcomer's query cost.
 //
 // # Weights, generations and what "incremental equals batch" means
 //
@@ -90,7 +95,7 @@ import (
 const (
 	DefaultLimit     = 5
 	DefaultMinShared = 1
-	DefaultMaxShare  = 0.05
+	DefaultMaxShare  = 0.01
 	DefaultCapFloor  = 100
 	DefaultReweigh   = 0.1
 	DefaultMinScore  = 0.1
