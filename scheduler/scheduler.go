@@ -144,7 +144,6 @@ type settings struct {
 type Scheduler struct {
 	store   Store
 	norm    *normalize.Normalizer
-	index   *related.Index
 	log     *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
@@ -173,28 +172,11 @@ type Scheduler struct {
 	entries map[string]entry
 	jobCtx  context.Context
 
-	relateMu sync.Mutex // Put+Refresh, and taking dirty lists, in one order
-	// dirty holds the articles whose list changed in the index and is not
-	// yet written, since dirtySince; true marks an article an ingest
-	// changed itself (urgent: its own list is due, see relate), the first
-	// of those since urgentSince, urgent of them in all. Guarded by
-	// relateMu. saveMu lets one save run at a time, and whoever holds it
-	// writes every list dirtied meanwhile (group commit).
-	dirty       map[int64]bool
-	dirtySince  time.Time
-	urgentSince time.Time
-	urgent      int
-	// applied are the latest writes whose changes reached the index, in
-	// the order they did; appliedFloor the newest seq dropped from it.
-	// Guarded by relateMu.
-	applied      []appliedWrite
-	appliedFloor int64
-	storing      atomic.Int64 // fetches holding a pool slot (fetching or storing)
-	saveMu       sync.Mutex
-	indexBuilt   bool
-	cpuSlots     chan struct{} // parse and normalise: one per core at a time
-	failingMu    sync.Mutex
-	failing      map[string]bool
+	rel       relater       // the related index and its write-behind to the store
+	storing   atomic.Int64  // fetches holding a pool slot (fetching or storing)
+	cpuSlots  chan struct{} // parse and normalise: one per core at a time
+	failingMu sync.Mutex
+	failing   map[string]bool
 }
 
 // New checks the options and the first settings and returns a Scheduler
@@ -209,7 +191,7 @@ func New(o Options, s Settings) (*Scheduler, error) {
 	sc := &Scheduler{
 		store:    o.Store,
 		norm:     o.Normalizer,
-		index:    o.Related,
+		rel:      relater{index: o.Related},
 		log:      o.Logger,
 		metrics:  o.Metrics,
 		now:      o.Now,
