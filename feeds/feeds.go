@@ -218,3 +218,14 @@ type Stats struct {
 	RelatedLists   int   `json:"related_lists"`
 	DBBytes        int64 `json:"db_bytes"`
 }
+
+// Subscription is one WebSub subscriber of a feed feedloom publishes: the
+// hub delivers every new version of Topic to Callback, signed with Secret
+// (when not empty), until Expires.
+type Subscription struct {
+	Topic    string // absolute URL of one of feedloom's feed documents
+	Callback string // the subscriber's absolute http(s) URL
+	Secret   string // HMAC key of X-Hub-Signature; "" = deliveries unsigned
+	Expires  time.Time
+	Created  time.Time
+}
