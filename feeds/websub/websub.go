@@ -81,9 +81,9 @@ type Settings struct {
 	// Lease is the lease of a subscriber that asks for none; requested
 	// leases are bounded to [MinLease, MaxLease].
 	Lease, MinLease, MaxLease time.Duration
-	MaxPerTopic               int  // subscriptions of one topic
-	MaxPerHost                int  // subscriptions whose callbacks are on one host
-	MaxTotal                  int  // subscriptions in all
+	MaxPerTopic               int // subscriptions of one topic
+	MaxPerHost                int // subscriptions whose callbacks are on one host
+	MaxTotal                  int // subscriptions in all
 	// IsPrivate refuses callbacks that are private IP literals when the
 	// request comes, for a clear answer; nil: none refused then (private
 	// callbacks allowed). The Client's own guard is the authority.
