@@ -47,6 +47,7 @@ func (h *Hub) render(ctx context.Context, topic string) (Document, error) {
 // (an output removed, a tag no article carries any more) keeps its
 // subscribers until their leases end, in case it comes back.
 func (h *Hub) refresh(ctx context.Context, now time.Time) {
+	changed := map[string]*Document{}
 	for _, t := range h.topics() {
 		d, err := h.render(ctx, t)
 		if err != nil {
@@ -55,14 +56,19 @@ func (h *Hub) refresh(ctx context.Context, now time.Time) {
 		h.mu.Lock()
 		if h.sums[t] != d.Sum {
 			h.sums[t] = d.Sum
-			doc := &d
-			for k, s := range h.subs {
-				if k.topic == t {
-					s.pending, s.attempt, s.retryAt = doc, 0, now
-				}
-			}
+			changed[t] = &d
 		}
 		h.mu.Unlock()
+	}
+	if len(changed) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, s := range h.subs {
+		if doc := changed[k.topic]; doc != nil {
+			s.pending, s.attempt, s.retryAt = doc, 0, now
+		}
 	}
 }
 
