@@ -229,3 +229,16 @@ type Subscription struct {
 	Expires  time.Time
 	Created  time.Time
 }
+
+// Upstream is feedloom's own WebSub subscription to the hub a source's
+// feed advertises: the hub pushes new versions of Topic to feedloom's
+// callback named by Token, signed with Secret.
+type Upstream struct {
+	Source    string // the source's name
+	Hub       string
+	Topic     string
+	Token     string    // the callback's last path segment
+	Secret    string    // HMAC key the hub signs pushes with
+	Expires   time.Time // end of the verified lease; zero until verified
+	Requested time.Time // when the subscription was last asked for
+}

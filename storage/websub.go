@@ -81,3 +81,64 @@ func (db *DB) Subscriptions(ctx context.Context) (_ []feeds.Subscription, err er
 	}
 	return out, nil
 }
+
+// SaveUpstream stores feedloom's subscription for a source, replacing
+// the one it had.
+func (db *DB) SaveUpstream(ctx context.Context, u feeds.Upstream) error {
+	err := db.rawTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO websub_upstream (source, hub, topic, token, secret, expires, requested)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET hub = excluded.hub, topic = excluded.topic, token = excluded.token,
+				secret = excluded.secret, expires = excluded.expires, requested = excluded.requested`,
+			u.Source, u.Hub, u.Topic, u.Token, u.Secret, nullMSZero(u.Expires), ms(u.Requested))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save upstream subscription: %w", err)
+	}
+	return nil
+}
+
+// DeleteUpstream forgets feedloom's subscription for a source.
+func (db *DB) DeleteUpstream(ctx context.Context, source string) error {
+	err := db.rawTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM websub_upstream WHERE source = ?`, source)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete upstream subscription: %w", err)
+	}
+	return nil
+}
+
+// Upstreams returns feedloom's subscriptions, by source.
+func (db *DB) Upstreams(ctx context.Context) (_ []feeds.Upstream, err error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT source, hub, topic, token, secret, expires, requested
+		FROM websub_upstream ORDER BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("upstream subscriptions: %w", db.faults.note(err))
+	}
+	defer closeRows(rows, &err)
+	var out []feeds.Upstream
+	for rows.Next() {
+		var u feeds.Upstream
+		var expires, requested int64
+		if err := rows.Scan(&u.Source, &u.Hub, &u.Topic, &u.Token, &u.Secret, &expires, &requested); err != nil {
+			return nil, fmt.Errorf("upstream subscriptions: %w", err)
+		}
+		if expires != 0 {
+			u.Expires = fromMS(expires)
+		}
+		u.Requested = fromMS(requested)
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// nullMSZero is a time as unix milliseconds, 0 for the zero time.
+func nullMSZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
