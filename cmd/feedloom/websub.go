@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/feedloom/feedloom/feeds/config"
 	"github.com/feedloom/feedloom/feeds/fetch"
 	"github.com/feedloom/feedloom/feeds/web"
 	"github.com/feedloom/feedloom/feeds/websub"
+	"github.com/feedloom/feedloom/scheduler"
 	"github.com/feedloom/feedloom/storage"
 )
 
@@ -63,4 +67,54 @@ func newHub(cfg *config.Config, db *storage.DB, log *slog.Logger, docs func() *w
 			return websub.Document(d), err
 		},
 	}, hubSettings(cfg))
+}
+
+// subscriberSettings are the settings of feedloom's own subscriptions for
+// cfg: only with a base_url a hub on the internet can call back.
+func subscriberSettings(cfg *config.Config) websub.SubscriberSettings {
+	w := cfg.WebSub
+	return websub.SubscriberSettings{
+		Enabled:      w.Enabled && w.Subscribe && publicURL(cfg.BaseURL),
+		CallbackBase: cfg.BaseURL + strings.TrimPrefix(web.CallbackPath, "/"),
+		Lease:        w.Lease,
+		RenewBefore:  max(24*time.Hour, 2*w.FallbackInterval),
+		MaxBody:      cfg.Fetch.MaxBody,
+		// The hub's URL comes from a feed: it may not reach private addresses either.
+		Client: fetch.NewGuardedClient(fetch.ClientOptions{Timeout: w.Timeout, MaxRedirects: callbackRedirects,
+			AllowPrivate: w.AllowPrivateCallbacks}),
+	}
+}
+
+// publicURL reports whether raw's host can be reached from the internet:
+// not an IP literal in private space, not localhost or a single-label or
+// .local/.internal name.
+func publicURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if ip := net.ParseIP(host); ip != nil {
+		return !fetch.IsPrivateAddress(ip)
+	}
+	for _, suffix := range []string{".localhost", ".local", ".internal", ".lan", ".home.arpa"} {
+		if strings.HasSuffix(host, suffix) {
+			return false
+		}
+	}
+	return host != "localhost" && strings.Contains(host, ".")
+}
+
+// newSubscriber builds feedloom's own WebSub subscriber over db; pushes go
+// through the scheduler, which needs the subscriber and so is made after:
+// sched must return it by the time a push arrives (the server starts later).
+func newSubscriber(cfg *config.Config, db *storage.DB, log *slog.Logger, sched func() *scheduler.Scheduler) (*websub.Subscriber, error) {
+	return websub.NewSubscriber(websub.SubscriberOptions{
+		Store:  db,
+		Logger: log,
+		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
+			_, err := sched().IngestPush(ctx, source, body, contentType)
+			return err
+		},
+	}, subscriberSettings(cfg))
 }

@@ -165,6 +165,8 @@ var badCases = []badCase{
 	{"websub no subscriptions per host", "websub:\n  max_per_host: -1\n" + src, "config.yaml:2: websub.max_per_host: must be at least 1, got -1"},
 	{"websub no subscriptions", "websub:\n  max_subscriptions: 0\n" + src, "config.yaml:2: websub.max_subscriptions: must be at least 1, got 0"},
 	{"websub zero timeout", "websub:\n  timeout: 0s\n" + src, "config.yaml:2: websub.timeout: must be positive and at most 5m0s, got 0s"},
+	{"websub subscribe not a boolean", "websub:\n  subscribe: often\n" + src, "config.yaml:2: websub.subscribe: expected true or false"},
+	{"websub fallback too short", "websub:\n  fallback_interval: 5s\n" + src, "config.yaml:2: websub.fallback_interval: must be at least 1m, got 5s"},
 	{"websub allow_private_callbacks not a boolean", "websub:\n  allow_private_callbacks: 1\n" + src, "config.yaml:2: websub.allow_private_callbacks: expected true or false"},
 	{"rule word too long", "tags:\n  rules:\n    - tag: x\n      any: [" + strings.Repeat("w", 201) + "]\n" + src, "config.yaml:4: tags.rules[0].any[0]: the value"},
 	{"rule too many words", "tags:\n  rules:\n    - tag: x\n      any: [" + strings.Repeat("w, ", 1000) + "w]\n" + src, "config.yaml:4: tags.rules[0].any: 1001 words or phrases; at most 1000"},

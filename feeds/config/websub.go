@@ -17,13 +17,14 @@ const (
 	DefaultWebSubPerHost     = 50              // websub.max_per_host
 	DefaultWebSubTotal       = 10000           // websub.max_subscriptions
 	DefaultWebSubTimeout     = 10 * time.Second
+	DefaultWebSubFallback    = 6 * time.Hour // websub.fallback_interval
 	maxWebSubSubscriptions   = 1000000
 	maxWebSubCallbackTimeout = 5 * time.Minute
 )
 
 // websubKeys are the keys of the websub section.
 var websubKeys = []string{"enabled", "hub", "lease", "min_lease", "max_lease", "max_per_topic",
-	"max_per_host", "max_subscriptions", "timeout", "allow_private_callbacks"}
+	"max_per_host", "max_subscriptions", "timeout", "allow_private_callbacks", "subscribe", "fallback_interval"}
 
 // WebSub holds how feedloom's feeds are pushed to WebSub subscribers.
 type WebSub struct {
@@ -37,6 +38,12 @@ type WebSub struct {
 	MaxSubscriptions          int           // subscriptions in all
 	Timeout                   time.Duration // one verification or delivery request
 	AllowPrivateCallbacks     bool          // callbacks may be loopback/private addresses (tests, intranets)
+	// Subscribe: subscribe to the hubs sources' feeds advertise (only
+	// when base_url is a public address, which a hub can call back).
+	Subscribe bool
+	// FallbackInterval is how often a source whose hub pushes is still
+	// polled, in case pushes go missing.
+	FallbackInterval time.Duration
 }
 
 // defaultWebSub is the websub section's defaults.
@@ -44,7 +51,7 @@ func defaultWebSub() WebSub {
 	return WebSub{
 		Enabled: true, Lease: DefaultWebSubLease, MinLease: DefaultWebSubMinLease, MaxLease: DefaultWebSubMaxLease,
 		MaxPerTopic: DefaultWebSubPerTopic, MaxPerHost: DefaultWebSubPerHost, MaxSubscriptions: DefaultWebSubTotal,
-		Timeout: DefaultWebSubTimeout,
+		Timeout: DefaultWebSubTimeout, Subscribe: true, FallbackInterval: DefaultWebSubFallback,
 	}
 }
 
@@ -88,6 +95,12 @@ func (d *decoder) websub(f field, c *WebSub) {
 	}
 	if g, ok := m["allow_private_callbacks"]; ok {
 		d.boolean(g.value, g.path, &c.AllowPrivateCallbacks)
+	}
+	if g, ok := m["subscribe"]; ok {
+		d.boolean(g.value, g.path, &c.Subscribe)
+	}
+	if g, ok := m["fallback_interval"]; ok && d.duration(g.value, g.path, &c.FallbackInterval) && c.FallbackInterval < time.Minute {
+		d.errorf(g.value, g.path, "must be at least 1m, got %s", c.FallbackInterval)
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // mux. The catch-all "GET /" gives unknown paths the HTML 404 page.
 // (ServeHTTP answers documents these routes rendered and cached before it
 // consults the table; see cached.)
-func (h *Handler) routes(g prometheus.Gatherer, hub http.Handler) *http.ServeMux {
+func (h *Handler) routes(g prometheus.Gatherer, hub, callback http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
 	mux.HandleFunc("GET /feeds/{file}", h.feed)
@@ -30,6 +30,10 @@ func (h *Handler) routes(g prometheus.Gatherer, hub http.Handler) *http.ServeMux
 	mux.HandleFunc("GET /healthz", h.healthz)
 	if hub != nil {
 		mux.Handle("POST "+HubPath, hub)
+	}
+	if callback != nil {
+		mux.Handle("GET "+CallbackPath+"{token}", callback)
+		mux.Handle("POST "+CallbackPath+"{token}", callback)
 	}
 	// Preflights of the documents browser-based readers fetch (see cors).
 	for _, p := range []string{"/feeds/{file}", "/tags/{tag}", "/sources.json", "/opml"} {

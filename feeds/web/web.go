@@ -108,6 +108,9 @@ type Options struct {
 	// WebSub answers POST /websub, feedloom's own WebSub hub (subscription
 	// requests); nil: no hub route.
 	WebSub http.Handler
+	// WebSubCallback answers GET and POST CallbackPath{token}: the hubs
+	// feedloom subscribed to verify and push there; nil: no such route.
+	WebSubCallback http.Handler
 }
 
 // Defaults for Options.
@@ -190,7 +193,7 @@ func New(o Options, s Settings) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.settings.Store(st)
-	h.mux = h.routes(o.Gatherer, o.WebSub)
+	h.mux = h.routes(o.Gatherer, o.WebSub, o.WebSubCallback)
 	return h, nil
 }
 

@@ -12,6 +12,10 @@ import (
 // says).
 const HubPath = "/websub"
 
+// CallbackPath is where the hubs feedloom subscribed to (for sources whose
+// feeds advertise one) verify and push: CallbackPath + a random token.
+const CallbackPath = "/websub/callback/"
+
 // Route labels of the feed documents, as the routes table names them.
 const (
 	routeFeeds   = "/feeds/{file}"
