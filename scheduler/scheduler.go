@@ -98,12 +98,12 @@ type Options struct {
 	Logger     *slog.Logger   // nil: discard
 	Metrics    *Metrics       // nil: no metrics
 	Now        func() time.Time
-	Rand       *rand.Rand // source of jitter; nil: seeded from the clock
-	OnStart    bool       // Run fetches every due source at start-up
+	Rand       *rand.Rand    // source of jitter; nil: seeded from the clock
+	OnStart    bool          // Run fetches every due source at start-up
+	Grace      time.Duration // how long Run waits for fetches in flight at shutdown (default 5s)
 	// Pushes is the WebSub subscriber: told the hub each fetched feed
 	// advertises, and asked which sources it has a lease for. nil: none.
 	Pushes Pushes
-	Grace  time.Duration // how long Run waits for fetches in flight at shutdown (default 5s)
 }
 
 // Result is what one source's run did, for logs, `feedloom fetch`'s table
