@@ -85,7 +85,8 @@ func parseLinkHeader(v string) []link {
 }
 
 // discoverInBody reads the hub and self links of an Atom or RSS document's
-// head. JSON Feed has no place for them; it returns "" then.
+// head. A JSON Feed's "hubs" are not read (yet): it returns "" for one
+// unless the headers named the hub.
 func discoverInBody(body []byte) (hub, self string) {
 	d := xml.NewDecoder(io.LimitReader(bytes.NewReader(body), discoverBytes))
 	d.Strict = false
