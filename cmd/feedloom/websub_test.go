@@ -99,8 +99,39 @@ func TestServeWebSub(t *testing.T) {
 		t.Fatalf("no push within a second of the ingest:\n%s", logs)
 	}
 
+	// The subscriber's callback route: a push for a subscription feedloom
+	// does not have tells the hub to stop.
+	resp, err = http.Post(base+"/websub/callback/unknown", "application/rss+xml", strings.NewReader("<rss/>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGone {
+		t.Errorf("push to an unknown callback: %d, want 410", resp.StatusCode)
+	}
+
 	cancel()
 	if st := <-done; st != exitOK {
 		t.Fatalf("serve exit status %d:\n%s", st, logs)
+	}
+}
+
+// TestPublicURL: feedloom subscribes to hubs only with a base_url a hub
+// on the internet can call back.
+func TestPublicURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://news.example.org/":  true,
+		"http://93.184.216.34:8080/": true,
+		"http://127.0.0.1:8080/":     false,
+		"http://[::1]/":              false,
+		"http://10.0.0.5/":           false,
+		"http://localhost:8080/":     false,
+		"http://feedloom.local/":     false,
+		"http://desk.internal/":      false,
+		"http://intranet/":           false,
+	} {
+		if got := publicURL(raw); got != want {
+			t.Errorf("publicURL(%s) = %v", raw, got)
+		}
 	}
 }
