@@ -75,6 +75,18 @@ type Settings struct {
 	Retention   Retention
 	// RetentionEvery is how often Run applies Retention (default 1h).
 	RetentionEvery time.Duration
+	// PushedPoll is how often a source whose hub pushes to feedloom is
+	// still polled, in case pushes go missing (0: as usual).
+	PushedPoll time.Duration
+}
+
+// Pushes is the WebSub subscriber as the scheduler sees it.
+type Pushes interface {
+	// Observe is told the hub and self URL a fetched feed advertises;
+	// after a 304, "" for what the headers did not say (unchanged).
+	Observe(ctx context.Context, source, hub, topic string)
+	// Subscribed reports whether pushes of source are arriving (a lease runs).
+	Subscribed(source string) bool
 }
 
 // Options are the long-lived collaborators, fixed for the Scheduler's life.
@@ -89,6 +101,9 @@ type Options struct {
 	Rand       *rand.Rand    // source of jitter; nil: seeded from the clock
 	OnStart    bool          // Run fetches every due source at start-up
 	Grace      time.Duration // how long Run waits for fetches in flight at shutdown (default 5s)
+	// Pushes is the WebSub subscriber: told the hub each fetched feed
+	// advertises, and asked which sources it has a lease for. nil: none.
+	Pushes Pushes
 }
 
 // Result is what one source's run did, for logs, `feedloom fetch`'s table
@@ -150,6 +165,7 @@ type Scheduler struct {
 	onStart bool
 	grace   time.Duration
 	fetcher *fetch.Fetcher
+	pushes  Pushes
 
 	randMu sync.Mutex
 	rng    *rand.Rand
@@ -198,6 +214,7 @@ func New(o Options, s Settings) (*Scheduler, error) {
 		onStart:  o.OnStart,
 		grace:    o.Grace,
 		fetcher:  o.Fetcher,
+		pushes:   o.Pushes,
 		rng:      o.Rand,
 		busy:     map[string]bool{},
 		cpuSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),

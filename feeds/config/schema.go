@@ -13,7 +13,7 @@ import (
 
 // The keys each mapping may hold; anything else is reported as unknown.
 var (
-	topKeys       = []string{"title", "base_url", "listen", "database", "log_level", "log_format", "fetch", "retention", "tags", "related", "sources", "outputs"}
+	topKeys       = []string{"title", "base_url", "listen", "database", "log_level", "log_format", "fetch", "retention", "tags", "related", "websub", "sources", "outputs"}
 	fetchKeys     = []string{"schedule", "timeout", "concurrency", "per_host", "max_body", "user_agent", "on_start", "allow_private_redirects"}
 	retentionKeys = []string{"max_age", "max_per_source"}
 	tagsKeys      = []string{"aliases", "rules", "auto"}
@@ -30,7 +30,7 @@ var (
 var sections = map[string][]string{
 	"": topKeys, "fetch": fetchKeys, "retention": retentionKeys,
 	"tags": tagsKeys, "tags.auto": autoKeys, "tags.rules[]": ruleKeys,
-	"related": relatedKeys, "sources[]": sourceKeys, "outputs[]": outputKeys,
+	"related": relatedKeys, "websub": websubKeys, "sources[]": sourceKeys, "outputs[]": outputKeys,
 }
 
 // knownKeys returns the dotted path of every key that holds a value
@@ -112,6 +112,9 @@ func (d *decoder) parse(data []byte) *Config {
 	}
 	if f, ok := top["related"]; ok {
 		d.related(f, &c.Related)
+	}
+	if f, ok := top["websub"]; ok {
+		d.websub(f, &c.WebSub)
 	}
 	names := map[string]bool{}
 	if f, ok := top["sources"]; ok {
