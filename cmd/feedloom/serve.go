@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/coreos/go-systemd/v22/daemon"
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sys/unix"
@@ -19,6 +19,7 @@ import (
 	"github.com/feedloom/feedloom/feeds/web"
 	"github.com/feedloom/feedloom/feeds/websub"
 	"github.com/feedloom/feedloom/scheduler"
+	"github.com/feedloom/feedloom/storage"
 )
 
 // Shutdown budgets: fetches in flight get fetchGrace to finish before they
@@ -77,70 +78,145 @@ func interrupted(ctx context.Context, log *slog.Logger, err error) error {
 
 // serve runs the daemon until ctx is cancelled.
 func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log *slog.Logger) error {
+	d, err := openDaemon(ctx, e, cfgPath, cfg, log)
+	if err != nil {
+		return err
+	}
+	return d.Close(d.run(ctx))
+}
+
+// daemon is a running `feedloom serve`: what openDaemon starts, in order,
+// and Close stops in the reverse order.
+type daemon struct {
+	e       *env
+	log     *slog.Logger
+	cfgPath string
+	current *config.Config // the config running now (reloads swap it)
+	reloads *reloadMetrics
+
+	closers []func() // the store and the lock, closed last, newest first
+
+	db      *storage.DB
+	p       *pipeline
+	sub     *websub.Subscriber
+	hub     *websub.Hub
+	handler *web.Handler
+
+	srv      *http.Server
+	addr     string
+	httpDone chan error
+
+	// The scheduler runs under its own context so that shutdown can stop
+	// it first and give fetches in flight their grace period.
+	stopSched context.CancelFunc
+	schedDone chan error
+	watchDone chan struct{}
+}
+
+// openDaemon locks and opens the store, builds the pipeline, the related
+// index, the WebSub hub and subscriber and the web handler, listens, and
+// starts the scheduler: when it returns, the daemon serves and fetches.
+func openDaemon(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log *slog.Logger) (*daemon, error) {
 	ver, rev, _ := buildVersion()
 	log.Info("starting feedloom", "version", ver, "commit", rev, "config", cfgPath, "database", absPath(cfg.Database),
 		"sources", len(cfg.Sources), "outputs", len(cfg.Outputs))
+	d := &daemon{e: e, log: log, cfgPath: cfgPath, current: cfg}
+	if err := d.openStore(ctx); err != nil {
+		d.closeStore()
+		return nil, err
+	}
+	if err := d.openServices(ctx, ver); err != nil {
+		if d.hub != nil {
+			d.hub.Close()
+		}
+		d.closeStore()
+		return nil, err
+	}
+	if err := d.listen(); err != nil {
+		d.hub.Close()
+		d.closeStore()
+		return nil, err
+	}
+	d.startScheduler(ctx)
+	return d, nil
+}
 
+// openStore takes the database's lock and opens it, checked.
+func (d *daemon) openStore(ctx context.Context) error {
+	unlock, err := lockDatabase(d.current.Database)
+	if err != nil {
+		return err
+	}
+	d.closers = append(d.closers, func() {
+		if err := unlock(); err != nil {
+			d.log.Warn("unlock database", "error", err)
+		}
+	})
+	db, err := openStore(ctx, d.current, d.cfgPath, true)
+	if err != nil {
+		return interrupted(ctx, d.log, err)
+	}
+	d.db = db
+	d.closers = append(d.closers, func() {
+		if err := db.Close(); err != nil {
+			d.log.Error("close database", "error", err)
+		} else {
+			d.log.Info("database closed")
+		}
+	})
+	checkAtStart(ctx, d.log, db)
+	return nil
+}
+
+// closeStore closes what openStore opened, newest first.
+func (d *daemon) closeStore() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+	d.closers = nil
+}
+
+// openServices builds the metrics, the WebSub subscriber, the pipeline and
+// its related index, the hub and the web handler. The subscriber and the
+// scheduler, and the hub and the handler, each need the other: closures
+// hand over the one built second.
+func (d *daemon) openServices(ctx context.Context, ver string) error {
+	cfg, log := d.current, d.log
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reloads := newReloadMetrics(reg)
+	d.reloads = newReloadMetrics(reg)
+	registerStoreMetrics(reg, d.db)
 
-	unlock, err := lockDatabase(cfg.Database)
+	sub, err := newSubscriber(cfg, d.db, log, func() *scheduler.Scheduler { return d.p.sched })
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := unlock(); err != nil {
-			log.Warn("unlock database", "error", err)
-		}
-	}()
-	db, err := openStore(ctx, cfg, cfgPath, true)
-	if err != nil {
+	d.sub = sub
+	if err := sub.Open(ctx); err != nil {
 		return interrupted(ctx, log, err)
 	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Error("close database", "error", err)
-		} else {
-			log.Info("database closed")
-		}
-	}()
-	checkAtStart(ctx, log, db)
-	registerStoreMetrics(reg, db)
-
-	var p *pipeline
-	subscriber, err := newSubscriber(cfg, db, log, func() *scheduler.Scheduler { return p.sched })
-	if err != nil {
-		return err
-	}
-	if err := subscriber.Open(ctx); err != nil {
-		return interrupted(ctx, log, err)
-	}
-	p, err = newPipeline(cfg, db, log, reg, ver, subscriber)
-	if err != nil {
+	if d.p, err = newPipeline(cfg, d.db, log, reg, ver, sub); err != nil {
 		return err
 	}
 	// BuildIndex logs its own line (articles, duration).
-	if err := p.sched.BuildIndex(ctx); err != nil {
+	if err := d.p.sched.BuildIndex(ctx); err != nil {
 		return interrupted(ctx, log, fmt.Errorf("build related index: %w", err))
 	}
-
-	var handler *web.Handler
-	hub, err := newHub(cfg, db, log, func() *web.Handler { return handler })
+	hub, err := newHub(cfg, d.db, log, func() *web.Handler { return d.handler })
 	if err != nil {
 		return err
 	}
-	handler, err = web.New(web.Options{
-		Store:      db,
+	d.handler, err = web.New(web.Options{
+		Store:      d.db,
 		Logger:     log,
 		Registerer: reg,
 		Gatherer:   reg,
-		Healthy:    p.healthy,
-		NextRun:    p.sched.Next,
+		Healthy:    d.p.healthy,
+		NextRun:    d.p.sched.Next,
 		WebSub:     hub,
 		// The callback route is always there, so that hubs meet a 410 for
 		// subscriptions feedloom no longer has rather than a 404.
-		WebSubCallback: subscriber,
+		WebSubCallback: sub,
 	}, webSettings(cfg))
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -148,118 +224,134 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 	if err := hub.Open(ctx); err != nil {
 		return interrupted(ctx, log, err)
 	}
-	defer hub.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	d.hub = hub
+	return nil
+}
+
+// listen binds the listen address and starts serving HTTP.
+func (d *daemon) listen() error {
+	ln, err := net.Listen("tcp", d.current.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := web.NewServer(cfg.Listen, handler)
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
-	addr := ln.Addr().String()
-	log.Info("serving", "addr", addr, "base_url", cfg.BaseURL)
+	d.srv = web.NewServer(d.current.Listen, d.handler)
+	d.httpDone = make(chan error, 1)
+	go func() { d.httpDone <- d.srv.Serve(ln) }()
+	d.addr = ln.Addr().String()
+	d.log.Info("serving", "addr", d.addr, "base_url", d.current.BaseURL)
+	return nil
+}
 
-	// The scheduler runs under its own context so that shutdown can stop it
-	// first and give fetches in flight their grace period.
-	schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopSched()
-	schedDone := p.start(schedCtx)
-	watchDone := make(chan struct{})
+// startScheduler starts the scheduler, the store's watch and systemd's
+// watchdog, and tells systemd the daemon is ready.
+func (d *daemon) startScheduler(ctx context.Context) {
+	schedCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopSched = stop
+	d.schedDone = d.p.start(schedCtx)
+	d.watchDone = make(chan struct{})
 	go func() {
-		defer close(watchDone)
-		db.Watch(schedCtx, 2*time.Second)
+		defer close(d.watchDone)
+		d.db.Watch(schedCtx, 2*time.Second)
 	}()
-
-	reloads.success.Set(1)
-	reloads.timestamp.SetToCurrentTime()
+	d.reloads.success.Set(1)
+	d.reloads.timestamp.SetToCurrentTime()
 	// The listener is bound and Serve is accepting: connections systemd's
 	// dependants open after READY=1 are answered.
-	notify(log, daemon.SdNotifyReady+"\nSTATUS="+status(addr, cfg, ""))
-	if e.ready != nil {
-		e.ready(addr)
+	notify(d.log, sd.SdNotifyReady+"\nSTATUS="+status(d.addr, d.current, ""))
+	if d.e.ready != nil {
+		d.e.ready(d.addr)
 	}
-	go watchdog(schedCtx, log, p.healthy)
+	go watchdog(schedCtx, d.log, d.p.healthy)
+}
 
-	current := cfg
-	var runErr error
-loop:
+// run serves until ctx is cancelled, the HTTP server or the scheduler
+// stops, reloading the config on SIGHUP; it returns why it stopped when
+// that is a failure.
+func (d *daemon) run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			log.Info("shutting down", "reason", context.Cause(ctx))
-			break loop
-		case err := <-httpDone:
-			httpDone <- err // shutdown waits on it
-			runErr = fmt.Errorf("http server: %w", err)
-			break loop
-		case err := <-schedDone:
-			schedDone <- err // let shutdown see it too
+			d.log.Info("shutting down", "reason", context.Cause(ctx))
+			return nil
+		case err := <-d.httpDone:
+			d.httpDone <- err // Close waits on it
+			return fmt.Errorf("http server: %w", err)
+		case err := <-d.schedDone:
+			d.schedDone <- err // let Close see it too
 			if err != nil {
-				runErr = fmt.Errorf("scheduler: %w", err)
-			} else {
-				runErr = errors.New("scheduler stopped unexpectedly")
+				return fmt.Errorf("scheduler: %w", err)
 			}
-			break loop
-		case <-e.signals:
-			notify(log, daemon.SdNotifyReloading+"\nMONOTONIC_USEC="+monotonicUsec())
-			// A SIGTERM arriving meanwhile must not fail the reload half
-			// way: it completes, and the loop then shuts down.
-			note := ""
-			if next, ok := reload(context.WithoutCancel(ctx), log, cfgPath, current, p, handler, hub, subscriber); ok {
-				current = next
-				reloads.success.Set(1)
-				reloads.timestamp.SetToCurrentTime()
-			} else {
-				reloads.success.Set(0)
-				note = "; the last reload failed (see the log), running the previous config"
-			}
-			notify(log, daemon.SdNotifyReady+"\nSTATUS="+status(addr, current, note))
+			return errors.New("scheduler stopped unexpectedly")
+		case <-d.e.signals:
+			d.reload(ctx)
 		}
 	}
+}
 
+// reload applies SIGHUP: the config is re-read and swapped in when valid.
+func (d *daemon) reload(ctx context.Context) {
+	notify(d.log, sd.SdNotifyReloading+"\nMONOTONIC_USEC="+monotonicUsec())
+	// A SIGTERM arriving meanwhile must not fail the reload half way: it
+	// completes, and the loop then shuts down.
+	note := ""
+	if next, ok := reload(context.WithoutCancel(ctx), d.log, d.cfgPath, d.current, d.p, d.handler, d.hub, d.sub); ok {
+		d.current = next
+		d.reloads.success.Set(1)
+		d.reloads.timestamp.SetToCurrentTime()
+	} else {
+		d.reloads.success.Set(0)
+		note = "; the last reload failed (see the log), running the previous config"
+	}
+	notify(d.log, sd.SdNotifyReady+"\nSTATUS="+status(d.addr, d.current, note))
+}
+
+// Close shuts the daemon down: the scheduler first (fetches in flight get
+// fetchGrace), then the hub, then HTTP (feeds stay served while fetches
+// finish; requests in flight get httpGrace), then the store. It returns
+// runErr, or the first failure of the shutdown when runErr is nil.
+func (d *daemon) Close(runErr error) error {
+	defer d.closeStore()
 	// A second SIGTERM or SIGINT during shutdown exits at once. The relay
 	// in main has caught it since start-up, so one sent right after
 	// STOPPING=1 is not lost. SIGHUP is no longer read: ignored.
-	if e.again != nil && e.exitNow != nil {
+	if d.e.again != nil && d.e.exitNow != nil {
 		stopped := make(chan struct{})
 		defer close(stopped)
 		go func() {
 			select {
-			case s := <-e.again:
-				log.Warn("second signal, exiting now", "signal", s.String())
-				e.exitNow(exitFailure)
+			case s := <-d.e.again:
+				d.log.Warn("second signal, exiting now", "signal", s.String())
+				d.e.exitNow(exitFailure)
 			case <-stopped:
 			}
 		}()
 	}
-	notify(log, daemon.SdNotifyStopping+"\nSTATUS=stopping")
+	notify(d.log, sd.SdNotifyStopping+"\nSTATUS=stopping")
 
-	// Stop scheduling; fetches in flight get fetchGrace, then are cancelled.
-	stopSched()
+	d.stopSched()
 	select {
-	case err := <-schedDone:
+	case err := <-d.schedDone:
 		if err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
 			runErr = fmt.Errorf("scheduler: %w", err)
 		}
 	case <-time.After(fetchGrace + 5*time.Second):
-		log.Warn("scheduler did not stop in time")
+		d.log.Warn("scheduler did not stop in time")
 	}
+	<-d.watchDone
+	d.hub.Close() // no deliveries after the store is closed
 
-	<-watchDone
-	hub.Close() // no deliveries after the store is closed
-
-	// HTTP last: feeds stay served while fetches finish. Shutdown closes
-	// the listener and idle connections and waits for requests in flight;
-	// after httpGrace the stragglers' connections are closed.
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpGrace)
+	// Shutdown closes the listener and idle connections and waits for
+	// requests in flight; after httpGrace the stragglers' connections are
+	// closed.
+	shutCtx, cancel := context.WithTimeout(context.Background(), httpGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		log.Warn("requests still running after the grace period, closing their connections", "grace", httpGrace, "error", err)
-		if err := srv.Close(); err != nil {
-			log.Warn("close http server", "error", err)
+	if err := d.srv.Shutdown(shutCtx); err != nil {
+		d.log.Warn("requests still running after the grace period, closing their connections", "grace", httpGrace, "error", err)
+		if err := d.srv.Close(); err != nil {
+			d.log.Warn("close http server", "error", err)
 		}
 	}
-	if err := <-httpDone; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
+	if err := <-d.httpDone; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
 		runErr = fmt.Errorf("http server: %w", err)
 	}
 	return runErr
@@ -330,7 +422,7 @@ func webSettings(cfg *config.Config) web.Settings {
 // notify tells systemd about the daemon's state; without NOTIFY_SOCKET it
 // does nothing.
 func notify(log *slog.Logger, state string) {
-	if _, err := daemon.SdNotify(false, state); err != nil {
+	if _, err := sd.SdNotify(false, state); err != nil {
 		log.Warn("sd_notify", "state", state, "error", err)
 	}
 }
@@ -338,7 +430,7 @@ func notify(log *slog.Logger, state string) {
 // watchdog pings systemd's watchdog at half its interval while the daemon
 // is healthy, so a wedged daemon gets restarted.
 func watchdog(ctx context.Context, log *slog.Logger, healthy func() error) {
-	interval, err := daemon.SdWatchdogEnabled(false)
+	interval, err := sd.SdWatchdogEnabled(false)
 	if err != nil {
 		log.Warn("systemd watchdog not used", "error", err)
 		return
@@ -367,7 +459,7 @@ func watchdog(ctx context.Context, log *slog.Logger, healthy func() error) {
 				report("unhealthy, not pinging the watchdog", err)
 				continue
 			}
-			if _, err := daemon.SdNotify(false, daemon.SdNotifyWatchdog); err != nil {
+			if _, err := sd.SdNotify(false, sd.SdNotifyWatchdog); err != nil {
 				report("cannot ping the watchdog", err)
 				continue
 			}
