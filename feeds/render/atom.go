@@ -82,7 +82,7 @@ type atomEntry struct {
 // entry's id is ArticleURL. Entries link to the original article
 // (alternate), to its page here (bookmark) and to each related post
 // (related). When Site.Hub is set, the feed links to it as rel="hub"
-// (archive documents excepted: they do not change). Doc.History adds the
+// (archive pages excepted). Doc.History adds the
 // RFC 5005 links (current, prev-archive, next-archive) and fh:archive.
 func Atom(w io.Writer, s Site, d Doc) error {
 	f := atomFeed{
@@ -107,7 +107,7 @@ func Atom(w io.Writer, s Site, d Doc) error {
 	for _, l := range historyLinks(d) {
 		f.Link = append(f.Link, atomLink{Rel: l.rel, Type: "application/atom+xml", Href: docURL(s, l.path, ".atom")})
 	}
-	if h := hub(s); h != "" && !d.History.Archive {
+	if h := docHub(s, d); h != "" {
 		f.Link = append(f.Link, atomLink{Rel: "hub", Href: h})
 	}
 	if d.History.Archive {

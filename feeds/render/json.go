@@ -60,7 +60,7 @@ type JSONRelated struct {
 // the escaped title: the format requires one), summary the summary as plain
 // text (JSON Feed's summary is not HTML), and `_feedloom` the extension of
 // SPEC.md. When Site.Hub is set, hubs names it as a WebSub hub (not in
-// archive documents). Doc.History's PrevArchive is next_url, JSON Feed's
+// archive pages). Doc.History's PrevArchive is next_url, JSON Feed's
 // link to the next (older) page; feed_url stays the current document's,
 // the feed's identifier.
 func JSON(w io.Writer, s Site, d Doc) error {
@@ -76,7 +76,7 @@ func JSON(w io.Writer, s Site, d Doc) error {
 		Authors:  []*feeds.JSONAuthor{{Name: siteTitle(s), Url: base(s)}},
 		Items:    make([]jsonItem, 0, len(d.Entries)),
 	}
-	if h := hub(s); h != "" && !d.History.Archive {
+	if h := docHub(s, d); h != "" {
 		f.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: h}}
 	}
 	if p := d.History.PrevArchive; p != "" {

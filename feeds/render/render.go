@@ -87,10 +87,11 @@ type Doc struct {
 // links are written in the document's own format. "" means no link.
 type History struct {
 	// Archive marks an archive document (fh:archive): its set of entries
-	// will not change. Its feed id is then that of Current, as it is one
-	// part of that feed.
+	// will not change.
 	Archive bool
-	// Current is the feed's current document, linked from an archive.
+	// Current is the feed's current document, linked from the pages of its
+	// archive. A document that has one is part of that feed: it takes the
+	// current document's feed id and advertises no WebSub hub.
 	Current string
 	// PrevArchive is the next older archive document: Atom and RSS
 	// rel="prev-archive", JSON Feed next_url (the next page of older items).
@@ -106,10 +107,19 @@ const historyNS = "http://purl.org/syndication/history/1.0"
 // feedID is the path that identifies d's feed: an archive page is part of
 // its current document's feed.
 func feedID(d Doc) string {
-	if d.History.Archive && d.History.Current != "" {
+	if d.History.Current != "" {
 		return d.History.Current
 	}
 	return d.Path
+}
+
+// docHub is the WebSub hub d advertises: none for an archive page, which
+// is not what subscribers follow.
+func docHub(s Site, d Doc) string {
+	if d.History.Current != "" {
+		return ""
+	}
+	return hub(s)
 }
 
 // historyLink is one RFC 5005 link: its relation and target path.

@@ -81,7 +81,7 @@ type rssSource struct {
 }
 
 // RSS writes d as an RSS 2.0 feed with an atom:link rel="self" (and
-// rel="hub" when Site.Hub is set, archive documents excepted), and the
+// rel="hub" when Site.Hub is set, archive pages excepted), and the
 // RFC 5005 links and fh:archive of Doc.History. Each item's guid is ArticleURL
 // (isPermaLink="false": the item's link is the original article, not this
 // id), its author a dc:creator (RSS's author element requires an e-mail
@@ -128,7 +128,7 @@ func rssChannelOf(s Site, d Doc) rssChannel {
 	for _, l := range historyLinks(d) {
 		c.AtomLinks = append(c.AtomLinks, rssAtomLink{Href: docURL(s, l.path, ".rss"), Rel: l.rel, Type: "application/rss+xml"})
 	}
-	if h := hub(s); h != "" && !d.History.Archive {
+	if h := docHub(s, d); h != "" {
 		c.AtomLinks = append(c.AtomLinks, rssAtomLink{Href: h, Rel: "hub"})
 	}
 	if d.History.Archive {
