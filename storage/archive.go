@@ -126,12 +126,12 @@ func archiveIndex(ctx context.Context, tx *sql.Tx, key string, m archiveMatch, s
 		return feeds.ArchiveIndex{}, err
 	}
 	x.Open = len(open)
-	first, err := m.ids(ctx, tx, 0, lastID, 1)
-	if err != nil || len(first) == 0 {
+	first, err := m.first(ctx, tx, lastID)
+	if err != nil || first == 0 {
 		return x, err
 	}
 	err = tx.QueryRowContext(ctx, `SELECT page FROM archive_pages WHERE feed = ? AND last_id >= ?
-		ORDER BY last_id LIMIT 1`, key, first[0]).Scan(&x.Oldest)
+		ORDER BY last_id LIMIT 1`, key, first).Scan(&x.Oldest)
 	return x, err
 }
 
@@ -205,7 +205,12 @@ type archiveMatch struct {
 	ranged   bool   // the range sits inside from (a postings subquery)
 	where    []string
 	args     []any
+	anyIDs   []int64 // the TagsAny tags when they drive (see first)
 }
+
+// tagDriver walks one tag's postings in id order: ? is the tag id, then
+// the range.
+const tagDriver = `article_tags p CROSS JOIN articles a ON a.id = p.article_id AND p.tag_id = ? AND p.article_id > ? AND p.article_id <= ?`
 
 // newArchiveMatch builds f's match from the tag and source ids it names.
 func newArchiveMatch(ctx context.Context, tx *sql.Tx, f feeds.Filter) (archiveMatch, error) {
@@ -231,8 +236,7 @@ func newArchiveMatch(ctx context.Context, tx *sql.Tx, f feeds.Filter) (archiveMa
 				rarest = i
 			}
 		}
-		m.col, m.ranged = "p.article_id", true
-		m.from = `article_tags p CROSS JOIN articles a ON a.id = p.article_id AND p.tag_id = ? AND p.article_id > ? AND p.article_id <= ?`
+		m.col, m.ranged, m.from = "p.article_id", true, tagDriver
 		m.fromArgs = []any{allIDs[rarest]}
 		allIDs = slices.Delete(allIDs, rarest, rarest+1)
 		if len(anyIDs) > 0 {
@@ -242,7 +246,7 @@ func newArchiveMatch(ctx context.Context, tx *sql.Tx, f feeds.Filter) (archiveMa
 		m.col, m.ranged = "p.article_id", true
 		m.from = `(SELECT DISTINCT article_id FROM article_tags WHERE tag_id IN (` + placeholders(len(anyIDs)) +
 			`) AND article_id > ? AND article_id <= ?) p CROSS JOIN articles a ON a.id = p.article_id`
-		m.fromArgs = int64Args(anyIDs)
+		m.fromArgs, m.anyIDs = int64Args(anyIDs), anyIDs
 	}
 	for _, id := range allIDs {
 		m.exists(`t.tag_id = ?`, id)
@@ -302,6 +306,32 @@ func (m archiveMatch) query(cols string, lo, hi int64, limit int) (string, []any
 	}
 	args = append(append(args, m.args...), limit)
 	return q + ` ORDER BY ` + m.col + ` LIMIT ?`, args
+}
+
+// first is the lowest matching id up to hi, 0 when none. With TagsAny
+// driving, each tag's postings are walked in order to their first match
+// (the distinct union would sort every posting up to hi).
+func (m archiveMatch) first(ctx context.Context, tx *sql.Tx, hi int64) (int64, error) {
+	if len(m.anyIDs) == 0 {
+		ids, err := m.ids(ctx, tx, 0, hi, 1)
+		if err != nil || len(ids) == 0 {
+			return 0, err
+		}
+		return ids[0], nil
+	}
+	var best int64
+	for _, tag := range m.anyIDs {
+		one := m
+		one.from, one.fromArgs, one.anyIDs = tagDriver, []any{tag}, nil
+		id, err := one.first(ctx, tx, hi)
+		if err != nil {
+			return 0, err
+		}
+		if id > 0 && (best == 0 || id < best) {
+			best = id
+		}
+	}
+	return best, nil
 }
 
 // ids are the ids of the matches with lo < id <= hi, ascending.

@@ -35,6 +35,14 @@ func pageIDs(t *testing.T, db *storage.DB, path string, f feeds.Filter, size int
 		}
 		pages = append(pages, ids)
 	}
+	for n, p := range pages {
+		if n+1 < x.Oldest && len(p) > 0 {
+			t.Errorf("page %d holds %v, before the oldest page %d", n+1, p, x.Oldest)
+		}
+		if n+1 == x.Oldest && n+1 <= x.Sealed && len(p) == 0 {
+			t.Errorf("the oldest page %d is empty", x.Oldest)
+		}
+	}
 	return x, pages
 }
 
@@ -136,7 +144,7 @@ func TestArchiveFilters(t *testing.T) {
 		}
 		return tags
 	})
-	for _, f := range []feeds.Filter{
+	filters := []feeds.Filter{
 		{},
 		{TagsAll: []string{"even"}},
 		{TagsAll: []string{"even", "three"}},
@@ -145,30 +153,42 @@ func TestArchiveFilters(t *testing.T) {
 		{TagsNone: []string{"even"}, Sources: []string{"wire"}},
 		{TagsAll: []string{"unknown"}},
 		{Sources: []string{"unknown"}},
-	} {
-		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
-			f.Limit = 1 << 20
-			arts, err := db.Articles(context.Background(), f)
-			if err != nil {
-				t.Fatal(err)
+	}
+	// check compares the pages with the filter; full: no article was
+	// deleted, so every sealed page is full.
+	check := func(t *testing.T, f feeds.Filter, full bool) {
+		f.Limit = 1 << 20
+		arts, err := db.Articles(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for _, a := range arts {
+			want = append(want, a.ID)
+		}
+		slices.Sort(want)
+		_, pages := pageIDs(t, db, "feeds/test", f, 4)
+		var got []int64
+		for i, p := range pages {
+			if full && i < len(pages)-1 && len(p) != 4 {
+				t.Errorf("sealed page %d holds %d", i+1, len(p))
 			}
-			var want []int64
-			for _, a := range arts {
-				want = append(want, a.ID)
-			}
-			slices.Sort(want)
-			_, pages := pageIDs(t, db, "feeds/test", f, 4)
-			var got []int64
-			for i, p := range pages {
-				if i < len(pages)-1 && len(p) != 4 {
-					t.Errorf("sealed page %d holds %d", i+1, len(p))
-				}
-				slices.Reverse(p)
-				got = append(got, p...)
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("pages hold %v, filter selects %v", got, want)
-			}
-		})
+			slices.Reverse(p)
+			got = append(got, p...)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("pages hold %v, filter selects %v", got, want)
+		}
+	}
+	for _, f := range filters {
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) { check(t, f, true) })
+	}
+	// Retention takes the items published before t0+12h (the first 12, and
+	// every odd one): the pages shrink, the first ones empty.
+	if _, err := db.Prune(context.Background(), time.Hour, 0, t0.Add(13*time.Hour), 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range filters {
+		t.Run(fmt.Sprintf("pruned %+v", f), func(t *testing.T) { check(t, f, false) })
 	}
 }
