@@ -131,8 +131,6 @@ type atomLink struct {
 	Href string `xml:"href,attr"`
 }
 
-const historyNS = "http://purl.org/syndication/history/1.0"
-
 // parseHist reads a document of format ext.
 func parseHist(t *testing.T, ext string, body []byte) histDoc {
 	t.Helper()
