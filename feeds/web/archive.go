@@ -70,7 +70,7 @@ func (h *Handler) outputArchive(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, false, "no such feed")
 		return
 	}
-	h.archive(w, r, st, outputFeed(out))
+	h.archive(w, r, st, outputArchiveFeed(out))
 }
 
 // tagArchive serves /tags/{tag}/archive/{n}.{ext}. A tag no article ever
@@ -82,7 +82,7 @@ func (h *Handler) tagArchive(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r, false, "invalid tag name")
 		return
 	}
-	h.archive(w, r, st, tagFeed(st, tag))
+	h.archive(w, r, st, tagArchiveFeed(st, tag))
 }
 
 // archive serves page {file} of feed af.
@@ -127,8 +127,8 @@ func archivePath(path string, n int) string {
 	return path + "/archive/" + strconv.Itoa(n)
 }
 
-// outputFeed is the archived feed of an output (or "all").
-func outputFeed(out feeds.Output) archiveFeed {
+// outputArchiveFeed is the archived feed of an output (or "all").
+func outputArchiveFeed(out feeds.Output) archiveFeed {
 	af := archiveFeed{path: "feeds/" + out.Name, title: out.Title, description: out.Description, filter: out.Filter}
 	if out.Name != allOutput && af.title == "" {
 		af.title = out.Name
@@ -136,8 +136,8 @@ func outputFeed(out feeds.Output) archiveFeed {
 	return af
 }
 
-// tagFeed is the archived feed of a tag, titled as its current document.
-func tagFeed(st *state, tag string) archiveFeed {
+// tagArchiveFeed is the archived feed of a tag, titled as its current document.
+func tagArchiveFeed(st *state, tag string) archiveFeed {
 	af := archiveFeed{path: "tags/" + tag, page: "tags/" + tag, title: st.Title + ": " + tag,
 		description: fmt.Sprintf("Articles tagged %q", tag), filter: feeds.Filter{TagsAll: []string{tag}}}
 	if st.Title == "" {

@@ -28,11 +28,11 @@ func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
 	mux.HandleFunc("GET /sources.json", h.sourcesJSON)
 	mux.HandleFunc("GET /opml", h.opml)
 	mux.HandleFunc("GET /healthz", h.healthz)
-	h.archiveRoutes(mux)
 	// Preflights of the documents browser-based readers fetch (see cors).
 	for _, p := range []string{"/feeds/{file}", "/tags/{tag}", "/sources.json", "/opml"} {
 		mux.HandleFunc("OPTIONS "+p, h.preflight)
 	}
+	h.archiveRoutes(mux)
 	if g != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	} else {
