@@ -49,10 +49,9 @@ func sortedCopy(s []string) []string {
 // Archive seals the pages of a feed that have filled since it was last
 // asked (size articles each) and returns the archive's shape. path is the
 // feed's document path ("feeds/all", "tags/TAG"); f selects its articles
-// as Articles does. Sealing is a write only when a page filled; it does
-// not bump Generation (no published content changed: the documents that
-// show the new shape were already invalidated by the articles that filled
-// the page).
+// as Articles does. Sealing writes only when a page filled, and as a
+// state write: Generation stays (the documents that show the new shape
+// were already invalidated by the articles that filled the page).
 func (db *DB) Archive(ctx context.Context, path string, f feeds.Filter, size int) (feeds.ArchiveIndex, error) {
 	x, _, err := db.ArchivePage(ctx, path, f, size, 0)
 	return x, err

@@ -401,6 +401,14 @@ func TestArchiveErrors(t *testing.T) {
 		{"/tags/iraq/archive/x.atom", http.StatusBadRequest},
 	} {
 		rec := a.get(c.path)
+		if c.code == http.StatusOK {
+			req := httptest.NewRequest(http.MethodOptions, c.path, nil)
+			pre := httptest.NewRecorder()
+			a.h.ServeHTTP(pre, req)
+			if pre.Code != http.StatusNoContent || pre.Header().Get("Access-Control-Allow-Origin") != "*" {
+				t.Errorf("OPTIONS %s: %d %v, want 204 with CORS", c.path, pre.Code, pre.Header())
+			}
+		}
 		if rec.Code != c.code {
 			t.Errorf("%s: %d %q, want %d", c.path, rec.Code, rec.Body, c.code)
 		}
