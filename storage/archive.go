@@ -89,10 +89,17 @@ func (db *DB) ArchivePage(ctx context.Context, path string, f feeds.Filter, size
 	if x.Open < size {
 		return x, arts, nil
 	}
-	// A page filled: seal it (and any others), then read again.
-	if err := db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
+	// A page filled: seal it (and any others), then read again. While the
+	// store cannot write (disk full, read-only: recorded for /healthz), the
+	// feeds keep being served: the open page shows the first size articles,
+	// the very ones it will be sealed with.
+	err = db.writeTx(ctx, func(tx *sql.Tx) (bool, error) {
 		return false, sealArchive(ctx, tx, key, f, size)
-	}); err != nil {
+	})
+	if errors.Is(err, feeds.ErrStoreFault) && !errors.Is(err, ErrCorrupt) {
+		return x, arts, nil
+	}
+	if err != nil {
 		return feeds.ArchiveIndex{}, nil, fmt.Errorf("seal archive %s: %w", path, err)
 	}
 	if err := read(); err != nil {

@@ -192,3 +192,26 @@ func TestArchiveFilters(t *testing.T) {
 		t.Run(fmt.Sprintf("pruned %+v", f), func(t *testing.T) { check(t, f, false) })
 	}
 }
+
+// TestArchiveReadOnly: a store that cannot write still serves the archive:
+// unsealed, its open page shows the articles it will be sealed with.
+func TestArchiveReadOnly(t *testing.T) {
+	db, path := openDB(t)
+	numbered(t, db, 0, 7, noTags)
+	ro, err := storage.OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := ro.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	x, pages := pageIDs(t, ro, "feeds/all", feeds.Filter{}, 3)
+	if want := (feeds.ArchiveIndex{Sealed: 0, Oldest: 1, Open: 3}); x != want || fmt.Sprint(pages) != "[[3 2 1]]" {
+		t.Fatalf("read-only: shape %+v, pages %v", x, pages)
+	}
+	if _, pages = pageIDs(t, db, "feeds/all", feeds.Filter{}, 3); fmt.Sprint(pages) != "[[3 2 1] [6 5 4] [7]]" {
+		t.Fatalf("writable again: pages %v", pages)
+	}
+}
