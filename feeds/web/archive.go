@@ -22,9 +22,13 @@ import (
 // store's insertion sequence (see storage's Archive): a page that filled is
 // sealed, and its URL and set of entries stay as they are from then on;
 // new articles only ever go to the newest page, the open one, which the
-// current document links as prev-archive. Retention can only take
-// articles out of a page: a sealed page that lost some still answers with
-// the rest, and pages older than the oldest article left answer 410.
+// current document links as prev-archive. Retention (and dedupe, folding
+// a later copy into the earlier article) can only take articles out of a
+// page: a sealed page that lost some still answers with the rest, and
+// pages older than the oldest article left answer 410. A known gap: an
+// old article that starts matching a filtered feed after its page was
+// sealed (a second source adds a tag) joins that page, which then holds
+// more than ArchivePageSize and is no longer sent as immutable.
 //
 // Archive entries carry no related posts: those change as new articles
 // arrive, and a full page's bytes must not.
