@@ -215,3 +215,26 @@ func TestArchiveReadOnly(t *testing.T) {
 		t.Fatalf("writable again: pages %v", pages)
 	}
 }
+
+// TestArchiveLateTag: an old article tagged after its page was sealed
+// joins that page (bounds are id ranges) rather than falling out of the
+// chain.
+func TestArchiveLateTag(t *testing.T) {
+	db, _ := openDB(t)
+	numbered(t, db, 0, 8, func(i int) []string {
+		if i%2 == 0 {
+			return []string{"x"}
+		}
+		return nil
+	})
+	f := feeds.Filter{TagsAll: []string{"x"}}
+	if _, pages := pageIDs(t, db, "tags/x", f, 2); fmt.Sprint(pages) != "[[3 1] [7 5] []]" {
+		t.Fatalf("pages %v", pages)
+	}
+	if err := db.SetTags(context.Background(), 2, []string{"x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, pages := pageIDs(t, db, "tags/x", f, 2); fmt.Sprint(pages) != "[[3 2 1] [7 5] []]" {
+		t.Fatalf("pages after tagging article 2: %v", pages)
+	}
+}
