@@ -218,3 +218,27 @@ type Stats struct {
 	RelatedLists   int   `json:"related_lists"`
 	DBBytes        int64 `json:"db_bytes"`
 }
+
+// Subscription is one WebSub subscriber of a feed feedloom publishes: the
+// hub delivers every new version of Topic to Callback, signed with Secret
+// (when not empty), until Expires.
+type Subscription struct {
+	Topic    string // absolute URL of one of feedloom's feed documents
+	Callback string // the subscriber's absolute http(s) URL
+	Secret   string // HMAC key of X-Hub-Signature; "" = deliveries unsigned
+	Expires  time.Time
+	Created  time.Time
+}
+
+// Upstream is feedloom's own WebSub subscription to the hub a source's
+// feed advertises: the hub pushes new versions of Topic to feedloom's
+// callback named by Token, signed with Secret.
+type Upstream struct {
+	Source    string // the source's name
+	Hub       string
+	Topic     string
+	Token     string    // the callback's last path segment
+	Secret    string    // HMAC key the hub signs pushes with
+	Expires   time.Time // end of the verified lease; zero until verified
+	Requested time.Time // when the subscription was last asked for
+}

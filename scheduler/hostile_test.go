@@ -27,12 +27,12 @@ import (
 // during any case. The default max_body is 10 MB; parse cuts a document to
 // MaxItems items within MaxCost elements before gofeed builds it, which
 // bounds gofeed's tree near 120 MB whatever the body. The one case that
-// raises max_body (a 20 MB content element, 30 MB cap) measured about
+// raises max_body (a 20 MB content element, 30 MB cap) takes about
 // 195 MB (the body, gofeed's copies of the text while it reads it, the
 // normaliser's 2 MB window); the others stay under 50 MB. 300 MB leaves
 // room for the GC's pacing (GOGC=100 lets the heap double between
 // collections) and still fails gofeed's 20-46x amplification of a 10 MB
-// body (200-460 MB measured before parse cut documents down).
+// body (200-460 MB without parse's cuts).
 const heapLimit = 300 << 20
 
 // hostileTimeout is the fetch timeout of the quick cases: a server that

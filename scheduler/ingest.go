@@ -13,6 +13,7 @@ import (
 	"github.com/feedloom/feedloom/feeds/normalize"
 	"github.com/feedloom/feedloom/feeds/parse"
 	"github.com/feedloom/feedloom/feeds/tag"
+	"github.com/feedloom/feedloom/feeds/websub"
 )
 
 // Skip reasons reported in Result.Reason.
@@ -21,6 +22,7 @@ const (
 	ReasonBackoff = "backoff" // failing: exponential backoff or Retry-After
 	ReasonNotDue  = "not_due" // the feed's own hints (max-age, ttl) say it is still fresh
 	ReasonRunning = "running" // a run of the same source is in flight
+	ReasonPushed  = "pushed"  // its WebSub hub pushes new versions; polled at Settings.PushedPoll
 )
 
 // runSource is the one per-source code path, shared by cron ticks, on_start
@@ -63,7 +65,7 @@ func (sc *Scheduler) runSource(ctx context.Context, name string, force bool, kno
 		return res
 	}
 	if !force {
-		if reason, until, skip := skipReason(st, sc.now()); skip {
+		if reason, until, skip := sc.skipReason(set, st, sc.now()); skip {
 			res.Skipped, res.Reason, res.Until = true, reason, until
 			if res.Failing() { // not retried yet is not fixed: say what is still wrong
 				res.Status, res.LastError = st.LastStatus, st.LastError
@@ -101,6 +103,20 @@ func (sc *Scheduler) runSource(ctx context.Context, name string, force bool, kno
 // comparison would skip every other tick of a schedule equal to max-age.
 // It never shortens backoff or Retry-After.
 const hintSlack = 30 * time.Second
+
+// skipReason is the package's skipReason, and a source whose pushes
+// arrive is only polled every PushedPoll.
+func (sc *Scheduler) skipReason(set *settings, st feeds.SourceState, now time.Time) (string, time.Time, bool) {
+	if reason, until, skip := skipReason(st, now); skip {
+		return reason, until, skip
+	}
+	if set.PushedPoll > 0 && sc.pushes != nil && sc.pushes.Subscribed(st.Name) {
+		if until := st.LastFetch.Add(set.PushedPoll); now.Add(hintSlack).Before(until) {
+			return ReasonPushed, until, true
+		}
+	}
+	return "", time.Time{}, false
+}
 
 // skipReason says whether a source is not due at now, and until when.
 func skipReason(st feeds.SourceState, now time.Time) (reason string, until time.Time, skip bool) {
@@ -146,6 +162,10 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 		if err := sc.store.SaveFetchState(ctx, st); err != nil {
 			res.Err = fmt.Errorf("save state of %s: %w", src.Name, err)
 		}
+		if sc.pushes != nil { // an unchanged feed advertises what it did: a lease is renewed all the same
+			hub, self := websub.Discover(resp.Links, nil)
+			sc.pushes.Observe(ctx, src.Name, hub, self)
+		}
 		sc.setFailing(src.Name, false)
 		sc.metrics.backoff(src.Name, 0, st.NextAttempt)
 		return res
@@ -157,6 +177,10 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	}
 	now := sc.now()
 	feed, arts, tooOld, err := sc.parseItems(set, src, resp.Body, resp.ContentType, base, now)
+	hub, self := "", ""
+	if sc.pushes != nil && err == nil {
+		hub, self = websub.Discover(resp.Links, resp.Body)
+	}
 	// Parsing copied what it kept: the bytes go back to the fetcher's pool
 	// before the (possibly long) wait for the writer.
 	resp.Release()
@@ -194,6 +218,12 @@ func (sc *Scheduler) ingest(ctx context.Context, set *settings, src feeds.Source
 	if err := sc.relate(ctx, ir); err != nil {
 		// The lists stay pending in the store; BuildIndex computes them later.
 		sc.log.Warn("related update failed", "source", src.Name, "error", err)
+	}
+	if hub != "" {
+		if self == "" {
+			self = base
+		}
+		sc.pushes.Observe(ctx, src.Name, hub, self)
 	}
 	return res
 }

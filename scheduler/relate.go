@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/related"
 )
 
 // pendingChunk bounds how many lists one SaveRelated call writes when
@@ -21,16 +23,16 @@ const pendingChunk = 1000
 // SaveRelated. Call it before Run; RunOnce and the first ingest call it
 // themselves if nobody did. Calling it again rebuilds nothing.
 func (sc *Scheduler) BuildIndex(ctx context.Context) error {
-	if sc.index == nil {
+	if sc.rel.index == nil {
 		return nil
 	}
-	sc.relateMu.Lock()
-	defer sc.relateMu.Unlock()
+	sc.rel.mu.Lock()
+	defer sc.rel.mu.Unlock()
 	return sc.buildLocked(ctx)
 }
 
 func (sc *Scheduler) buildLocked(ctx context.Context) error {
-	if sc.indexBuilt {
+	if sc.rel.indexBuilt {
 		return nil
 	}
 	began := time.Now()
@@ -57,9 +59,9 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 	// Rebuild (minutes at a million articles). Only the pending articles,
 	// stored by a run that died before relating them, are computed now,
 	// with the lists they now belong in.
-	sc.index.Adopt()
+	sc.rel.index.Adopt()
 	if len(pending) > 0 {
-		save := sc.index.Refresh(pending, nil)
+		save := sc.rel.index.Refresh(pending, nil)
 		ids := slices.Sorted(maps.Keys(save))
 		for chunk := range slices.Chunk(ids, pendingChunk) {
 			part := make(map[int64][]feeds.RelatedPost, len(chunk))
@@ -71,7 +73,7 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 			}
 		}
 	}
-	sc.indexBuilt = true
+	sc.rel.indexBuilt = true
 	sc.log.Info("related index built", "articles", n, "pending", len(pending),
 		"duration", time.Since(began).Round(time.Millisecond))
 	return nil
@@ -80,12 +82,12 @@ func (sc *Scheduler) buildLocked(ctx context.Context) error {
 // put indexes one article under what related posts compare of it: its key
 // terms and its tags but for source tags (tag.Tagger.RelateKeys).
 func (sc *Scheduler) put(set *settings, e feeds.IndexEntry) {
-	sc.index.Put(e.ID, e.Published, e.TitleKey, set.Tagger.RelateKeys(e.Tags, e.Terms, set.sourceTags))
+	sc.rel.index.Put(e.ID, e.Published, e.TitleKey, set.Tagger.RelateKeys(e.Tags, e.Terms, set.sourceTags))
 }
 
 // relate puts the articles an ingest changed into the index and marks every
 // list that changed because of them dirty. Put and Refresh run under
-// relateMu, in one order, so a list is never computed before another
+// sc.rel.mu, in one order, so a list is never computed before another
 // fetch's newcomers; dirty lists are written together by saveUnsaved (a
 // group commit: a list that several feeds touch is written once, and one
 // transaction serves many feeds), at once when a bound below is reached,
@@ -97,13 +99,13 @@ func (sc *Scheduler) put(set *settings, e feeds.IndexEntry) {
 // it would undo that change (another feed merged a copy into the article
 // meanwhile); such an article is read back from the store.
 func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
-	if sc.index == nil || len(ir.Changed) == 0 && len(ir.Merged) == 0 {
+	if sc.rel.index == nil || len(ir.Changed) == 0 && len(ir.Merged) == 0 {
 		return nil
 	}
 	began := time.Now()
-	sc.relateMu.Lock()
+	sc.rel.mu.Lock()
 	if err := sc.buildLocked(ctx); err != nil {
-		sc.relateMu.Unlock()
+		sc.rel.mu.Unlock()
 		return err // the build reads the store, which already holds changed
 	}
 	set := sc.settings()
@@ -134,17 +136,17 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 			return nil
 		})
 		if err != nil {
-			sc.relateMu.Unlock()
+			sc.rel.mu.Unlock()
 			return fmt.Errorf("load changed articles: %w", err)
 		}
 	}
 	sc.forgetLocked(ir.Merged) // gone: never write their lists
-	sc.queueLocked(sc.index.RefreshIDs(present, ir.Merged), false)
+	sc.queueLocked(sc.rel.index.RefreshIDs(present, ir.Merged), false)
 	sc.queueLocked(present, true)
 	now := sc.now()
-	all := len(sc.dirty) > 0 && now.Sub(sc.dirtySince) >= staleLag
-	due := all || sc.urgent >= flushLists || sc.urgent > 0 && now.Sub(sc.urgentSince) >= flushLag
-	sc.relateMu.Unlock()
+	all := len(sc.rel.dirty) > 0 && now.Sub(sc.rel.dirtySince) >= staleLag
+	due := all || sc.rel.urgent >= flushLists || sc.rel.urgent > 0 && now.Sub(sc.rel.urgentSince) >= flushLag
+	sc.rel.mu.Unlock()
 
 	if due {
 		if err := sc.save(ctx, !all); err != nil {
@@ -157,17 +159,17 @@ func (sc *Scheduler) relate(ctx context.Context, ir feeds.IngestResult) error {
 
 // While other fetches are being stored, the lists a fetch changed wait in
 // dirty instead of being written at once: in a burst most lists change
-// again within the next few fetches (a cold pass of 1,000 feeds wrote each
-// list four times over), and only the last version needs writing. The
+// again within the next few fetches, and only the last version needs
+// writing. The
 // lists of the articles an ingest changed itself (new ones have no stored
 // list yet: they are pending) are written when flushLag has passed since
 // the first of them waits, or when flushLists of them wait. Other lists,
 // which only gained or lost a neighbour and whose stored version is still
 // sound, wait for staleLag, or for the last fetch in flight to finish
 // (runSource), whichever comes first; so does anything a failed save left
-// (rescore's loop retries it too). In a cold pass of 1,000 feeds (46,606
-// articles) this wrote 134,543 lists in 24 saves before the split, 74,078
-// in 13 after.
+// (rescore's loop retries it too). Letting the neighbours' lists wait
+// longer than the changed articles' own is what saves most writes: they
+// are the many, and the ones that change again soonest.
 const (
 	flushLists = 10_000
 	flushLag   = time.Second
@@ -175,8 +177,8 @@ const (
 )
 
 // saveChunk bounds the lists one transaction writes, and so the memory of
-// a save (the lists and SQLite's dirty pages): in a cold pass of 1,000
-// feeds, 10,000 kept peak RSS at 90-94 MB against 96-108 MB for 20,000.
+// a save (the lists and SQLite's dirty pages) and with it the daemon's
+// peak RSS in a burst.
 const saveChunk = 10_000
 
 // saveUnsaved writes the current list of every dirty article.
@@ -187,25 +189,25 @@ func (sc *Scheduler) saveUnsaved(ctx context.Context) error { return sc.save(ctx
 // be written stay dirty (as urgent) for the next save; new articles among
 // them stay pending in the store too, so a restart computes them.
 func (sc *Scheduler) save(ctx context.Context, urgentOnly bool) error {
-	sc.saveMu.Lock()
-	defer sc.saveMu.Unlock()
-	sc.relateMu.Lock()
+	sc.rel.saveMu.Lock()
+	defer sc.rel.saveMu.Unlock()
+	sc.rel.mu.Lock()
 	var ids []int64
-	for id, urgent := range sc.dirty {
+	for id, urgent := range sc.rel.dirty {
 		if urgent || !urgentOnly {
 			ids = append(ids, id)
 		}
 	}
 	sc.forgetLocked(ids)
-	sc.relateMu.Unlock()
+	sc.rel.mu.Unlock()
 	slices.Sort(ids) // neighbouring rows in one transaction
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), saveChunk)]
-		// Read under relateMu: no Refresh runs between taking the ids and
+		// Read under sc.rel.mu: no Refresh runs between taking the ids and
 		// reading their lists, so a list changed later is dirty again.
-		sc.relateMu.Lock()
-		lists := sc.index.Lists(chunk)
-		sc.relateMu.Unlock()
+		sc.rel.mu.Lock()
+		lists := sc.rel.index.Lists(chunk)
+		sc.rel.mu.Unlock()
 		if err := sc.store.SaveRelated(ctx, lists); err != nil {
 			sc.queue(ids)
 			return fmt.Errorf("save related lists: %w", err)
@@ -217,8 +219,8 @@ func (sc *Scheduler) save(ctx context.Context, urgentOnly bool) error {
 
 // queue marks ids dirty and urgent.
 func (sc *Scheduler) queue(ids []int64) {
-	sc.relateMu.Lock()
-	defer sc.relateMu.Unlock()
+	sc.rel.mu.Lock()
+	defer sc.rel.mu.Unlock()
 	sc.queueLocked(ids, true)
 }
 
@@ -257,21 +259,21 @@ func (sc *Scheduler) Retain(ctx context.Context) (int, error) {
 // unrelate removes deleted articles from the index and saves the lists
 // that lost them.
 func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
-	if sc.index == nil || len(deleted) == 0 {
+	if sc.rel.index == nil || len(deleted) == 0 {
 		return nil
 	}
-	sc.relateMu.Lock()
-	if !sc.indexBuilt {
-		sc.relateMu.Unlock()
+	sc.rel.mu.Lock()
+	if !sc.rel.indexBuilt {
+		sc.rel.mu.Unlock()
 		return nil // the build reads the store, which no longer has them
 	}
 	began := time.Now()
 	// An ingest that committed before the prune must not put back, from
 	// its description, an article the prune deleted.
 	sc.applyLocked(sc.store.WriteSeq(), deleted, false)
-	sc.queueLocked(sc.index.RefreshIDs(nil, deleted), false)
+	sc.queueLocked(sc.rel.index.RefreshIDs(nil, deleted), false)
 	sc.forgetLocked(deleted) // never write a list for an article that is gone
-	sc.relateMu.Unlock()
+	sc.rel.mu.Unlock()
 	if err := sc.saveUnsaved(ctx); err != nil {
 		return fmt.Errorf("after retention: %w", err)
 	}
@@ -280,44 +282,44 @@ func (sc *Scheduler) unrelate(ctx context.Context, deleted []int64) error {
 }
 
 // queueLocked marks the lists of ids dirty, and urgent if urgent is set;
-// relateMu must be held.
+// sc.rel.mu must be held.
 func (sc *Scheduler) queueLocked(ids []int64, urgent bool) {
 	if len(ids) == 0 {
 		return
 	}
-	if sc.dirty == nil {
-		sc.dirty = make(map[int64]bool, len(ids))
+	if sc.rel.dirty == nil {
+		sc.rel.dirty = make(map[int64]bool, len(ids))
 	}
 	now := sc.now()
-	if len(sc.dirty) == 0 {
-		sc.dirtySince = now
+	if len(sc.rel.dirty) == 0 {
+		sc.rel.dirtySince = now
 	}
 	for _, id := range ids {
-		was, ok := sc.dirty[id]
+		was, ok := sc.rel.dirty[id]
 		if !ok || urgent && !was {
-			sc.dirty[id] = urgent || was
+			sc.rel.dirty[id] = urgent || was
 			if urgent {
-				if sc.urgent == 0 {
-					sc.urgentSince = now
+				if sc.rel.urgent == 0 {
+					sc.rel.urgentSince = now
 				}
-				sc.urgent++
+				sc.rel.urgent++
 			}
 		}
 	}
 }
 
-// forgetLocked takes ids out of dirty; relateMu must be held.
+// forgetLocked takes ids out of dirty; sc.rel.mu must be held.
 func (sc *Scheduler) forgetLocked(ids []int64) {
 	for _, id := range ids {
-		if urgent, ok := sc.dirty[id]; ok {
+		if urgent, ok := sc.rel.dirty[id]; ok {
 			if urgent {
-				sc.urgent--
+				sc.rel.urgent--
 			}
-			delete(sc.dirty, id)
+			delete(sc.rel.dirty, id)
 		}
 	}
-	if len(sc.dirty) == 0 {
-		sc.dirtySince = time.Time{}
+	if len(sc.rel.dirty) == 0 {
+		sc.rel.dirtySince = time.Time{}
 	}
 }
 
@@ -331,18 +333,18 @@ func sortedNames[V any](m map[string]V) []string {
 // go first. Run calls it periodically; stale lists are still sound, this
 // only brings them to the current weights.
 func (sc *Scheduler) rescore(ctx context.Context) error {
-	if sc.index == nil {
+	if sc.rel.index == nil {
 		return nil
 	}
 	for ctx.Err() == nil {
-		sc.relateMu.Lock()
-		if !sc.indexBuilt {
-			sc.relateMu.Unlock()
+		sc.rel.mu.Lock()
+		if !sc.rel.indexBuilt {
+			sc.rel.mu.Unlock()
 			return nil
 		}
-		lists := sc.index.Rescore(rescoreBatch)
+		lists := sc.rel.index.Rescore(rescoreBatch)
 		sc.queueLocked(slices.Collect(maps.Keys(lists)), false)
-		sc.relateMu.Unlock()
+		sc.rel.mu.Unlock()
 		if err := sc.saveUnsaved(ctx); err != nil {
 			return fmt.Errorf("rescore: %w", err)
 		}
@@ -361,6 +363,30 @@ const rescoreBatch = 500
 // flight.
 const appliedKept = 256
 
+// relater is the related index and its write-behind: the lists the index
+// changed that are not yet stored, and which writes reached it.
+type relater struct {
+	index *related.Index
+	mu    sync.Mutex // Put+Refresh, and taking dirty lists, in one order
+	// dirty holds the articles whose list changed in the index and is not
+	// yet written, since dirtySince; true marks an article an ingest
+	// changed itself (urgent: its own list is due, see relate), the first
+	// of those since urgentSince, urgent of them in all. Guarded by mu.
+	// saveMu lets one save run at a time, and whoever holds it writes
+	// every list dirtied meanwhile (group commit).
+	dirty       map[int64]bool
+	dirtySince  time.Time
+	urgentSince time.Time
+	urgent      int
+	// applied are the latest writes whose changes reached the index, in
+	// the order they did; appliedFloor the newest seq dropped from it.
+	// Guarded by mu.
+	applied      []appliedWrite
+	appliedFloor int64
+	saveMu       sync.Mutex
+	indexBuilt   bool
+}
+
 // appliedWrite is a write whose changes reached the index: the articles it
 // changed or deleted, or every article (a build read the whole store).
 type appliedWrite struct {
@@ -370,24 +396,24 @@ type appliedWrite struct {
 }
 
 // applyLocked records that the changes of write seq reached the index;
-// relateMu must be held.
+// sc.rel.mu must be held.
 func (sc *Scheduler) applyLocked(seq int64, ids []int64, all bool) {
-	if len(sc.applied) == appliedKept {
-		sc.appliedFloor = max(sc.appliedFloor, sc.applied[0].seq)
-		sc.applied = slices.Delete(sc.applied, 0, 1)
+	if len(sc.rel.applied) == appliedKept {
+		sc.rel.appliedFloor = max(sc.rel.appliedFloor, sc.rel.applied[0].seq)
+		sc.rel.applied = slices.Delete(sc.rel.applied, 0, 1)
 	}
-	sc.applied = append(sc.applied, appliedWrite{seq: seq, ids: ids, all: all})
+	sc.rel.applied = append(sc.rel.applied, appliedWrite{seq: seq, ids: ids, all: all})
 }
 
 // changedAfter returns the articles that writes later than seq changed and
 // that already reached the index; ok is false when that cannot be told
 // (a build, or writes no longer recorded) and nothing may be trusted.
 func (sc *Scheduler) changedAfter(seq int64) (later map[int64]bool, ok bool) {
-	if seq < sc.appliedFloor {
+	if seq < sc.rel.appliedFloor {
 		return nil, false
 	}
 	later = map[int64]bool{}
-	for _, w := range sc.applied {
+	for _, w := range sc.rel.applied {
 		if w.seq <= seq {
 			continue
 		}

@@ -202,7 +202,7 @@ func TestRelateMerged(t *testing.T) {
 	if err := sc.saveUnsaved(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := sc.index.Len(); n != 2 {
+	if n := sc.rel.index.Len(); n != 2 {
 		t.Errorf("index holds %d articles, want 2", n)
 	}
 	for _, id := range []int64{other.Changed[0], keep.Changed[0]} {

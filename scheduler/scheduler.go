@@ -75,6 +75,18 @@ type Settings struct {
 	Retention   Retention
 	// RetentionEvery is how often Run applies Retention (default 1h).
 	RetentionEvery time.Duration
+	// PushedPoll is how often a source whose hub pushes to feedloom is
+	// still polled, in case pushes go missing (0: as usual).
+	PushedPoll time.Duration
+}
+
+// Pushes is the WebSub subscriber as the scheduler sees it.
+type Pushes interface {
+	// Observe is told the hub and self URL a fetched feed advertises;
+	// after a 304, "" for what the headers did not say (unchanged).
+	Observe(ctx context.Context, source, hub, topic string)
+	// Subscribed reports whether pushes of source are arriving (a lease runs).
+	Subscribed(source string) bool
 }
 
 // Options are the long-lived collaborators, fixed for the Scheduler's life.
@@ -89,6 +101,9 @@ type Options struct {
 	Rand       *rand.Rand    // source of jitter; nil: seeded from the clock
 	OnStart    bool          // Run fetches every due source at start-up
 	Grace      time.Duration // how long Run waits for fetches in flight at shutdown (default 5s)
+	// Pushes is the WebSub subscriber: told the hub each fetched feed
+	// advertises, and asked which sources it has a lease for. nil: none.
+	Pushes Pushes
 }
 
 // Result is what one source's run did, for logs, `feedloom fetch`'s table
@@ -144,13 +159,13 @@ type settings struct {
 type Scheduler struct {
 	store   Store
 	norm    *normalize.Normalizer
-	index   *related.Index
 	log     *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
 	onStart bool
 	grace   time.Duration
 	fetcher *fetch.Fetcher
+	pushes  Pushes
 
 	randMu sync.Mutex
 	rng    *rand.Rand
@@ -173,28 +188,11 @@ type Scheduler struct {
 	entries map[string]entry
 	jobCtx  context.Context
 
-	relateMu sync.Mutex // Put+Refresh, and taking dirty lists, in one order
-	// dirty holds the articles whose list changed in the index and is not
-	// yet written, since dirtySince; true marks an article an ingest
-	// changed itself (urgent: its own list is due, see relate), the first
-	// of those since urgentSince, urgent of them in all. Guarded by
-	// relateMu. saveMu lets one save run at a time, and whoever holds it
-	// writes every list dirtied meanwhile (group commit).
-	dirty       map[int64]bool
-	dirtySince  time.Time
-	urgentSince time.Time
-	urgent      int
-	// applied are the latest writes whose changes reached the index, in
-	// the order they did; appliedFloor the newest seq dropped from it.
-	// Guarded by relateMu.
-	applied      []appliedWrite
-	appliedFloor int64
-	storing      atomic.Int64 // fetches holding a pool slot (fetching or storing)
-	saveMu       sync.Mutex
-	indexBuilt   bool
-	cpuSlots     chan struct{} // parse and normalise: one per core at a time
-	failingMu    sync.Mutex
-	failing      map[string]bool
+	rel       relater       // the related index and its write-behind to the store
+	storing   atomic.Int64  // fetches holding a pool slot (fetching or storing)
+	cpuSlots  chan struct{} // parse and normalise: one per core at a time
+	failingMu sync.Mutex
+	failing   map[string]bool
 }
 
 // New checks the options and the first settings and returns a Scheduler
@@ -209,13 +207,14 @@ func New(o Options, s Settings) (*Scheduler, error) {
 	sc := &Scheduler{
 		store:    o.Store,
 		norm:     o.Normalizer,
-		index:    o.Related,
+		rel:      relater{index: o.Related},
 		log:      o.Logger,
 		metrics:  o.Metrics,
 		now:      o.Now,
 		onStart:  o.OnStart,
 		grace:    o.Grace,
 		fetcher:  o.Fetcher,
+		pushes:   o.Pushes,
 		rng:      o.Rand,
 		busy:     map[string]bool{},
 		cpuSlots: make(chan struct{}, runtime.GOMAXPROCS(0)),

@@ -14,18 +14,15 @@ import (
 // and consecutive feeds touch many of the same pages (the ends of the
 // articles table and of its row-ordered indexes, each tag's newest entries,
 // the tags' counts), so whoever takes the writer stores every feed queued
-// by then (up to maxGroup) in one transaction. Measured: BenchmarkIngest
-// with four feeds' items a transaction spent half the CPU writing WAL
-// frames and a fifth less in Ingest; the bench's cold pass of 1,000 feeds
-// (go run ./cmd/feedloom-bench -sizes 1000x50 -skip related,serve
-// -cpuprofile F) 1.2 -> 0.96 CPU s in commits, about 0.3 s of wall time. Each
-// feed still succeeds or fails alone (runGroup). Each also bumps the
+// by then (up to maxGroup) in one transaction: the shared pages are written
+// once per group instead of once per feed. Each feed still succeeds or
+// fails alone (runGroup). Each also bumps the
 // generation itself, so every write keeps its own sequence number, in
 // commit order.
 
 // maxGroup bounds the feeds one transaction stores, and so how long the
-// writer is held and the size of the transaction. In a cold pass of 1,000
-// feeds, 4 and 8 were alike in time and peak RSS (8: up to 100 MB once).
+// writer is held and the size of the transaction (and the memory its dirty
+// pages take); larger groups gain no time.
 const maxGroup = 4
 
 // writeJob is one queued write.
@@ -83,8 +80,8 @@ func (db *DB) writeGrouped(ctx context.Context, fn func(ctx context.Context, tx 
 // stored in a transaction of its own, so that only the failing one fails.
 // (Each job in a savepoint of its own would do the same without the second
 // round, but a savepoint copies every page the job changes into the
-// statement journal first: ~0.1 CPU s of a cold pass of 1,000 feeds,
-// against failures that are rare.)
+// statement journal first, on every group, to guard against failures that
+// are rare.)
 func (db *DB) runGroup(jobs []*writeJob) {
 	defer func() {
 		for _, j := range jobs {

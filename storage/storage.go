@@ -40,17 +40,16 @@ const basePragmas = "_pragma=busy_timeout(10000)" +
 // writerPragmas apply to the write connection only: auto_vacuum (a no-op
 // once the file has tables); a 64 MB checkpoint interval, so that index
 // pages many feeds touch are copied into the file once per checkpoint rather
-// than every few MB (bulk ingest ~7% faster than 16 MB, ~25% than 4 MB),
-// with the WAL truncated back to 64 MB; a 4 MB page cache for the indexes
-// dedupe probes (8 MB cost 5-7 MB more peak RSS in a cold pass of 1,000
-// feeds for no measurable CPU, 16 and 64 MB were no faster); and temp_store=MEMORY, which
-// keeps the statement journals of multi-row inserts off disk (~7%).
+// than every few MB, with the WAL truncated back to 64 MB; a 4 MB page
+// cache for the indexes dedupe probes (a larger one costs peak RSS and
+// gains no time); and temp_store=MEMORY, which keeps the statement
+// journals of multi-row inserts off disk.
 //
 // Foreign keys are declared in the schema but not enforced by the writer
-// (SQLite's default, spelled out): the checks probe the parent of every row
-// a feed adds (source, article, tag) and cost ~0.35 CPU s, 3-4% of the
-// bench's cold pass of 1,000 feeds. The writes keep their references sound
-// themselves: every id one writes was inserted or read in the same
+// (SQLite's default, spelled out): the checks would probe the parent of
+// every row a feed adds (source, article, tag), a cost paid on every
+// insert for what the writes already ensure. The writes keep their
+// references sound themselves: every id one writes was inserted or read in the same
 // transaction, under the write lock, and deleting an article deletes the
 // rows that refer to it (deleteArticles) instead of leaving that to ON
 // DELETE CASCADE. Tests check every store they leave with

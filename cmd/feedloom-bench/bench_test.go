@@ -78,7 +78,7 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.name, c.got, c.want)
 		}
 	}
-	// Dedupe may leave a few copies unmerged (see the README), never merge
+	// Dedupe may leave a few copies unmerged (see docs/performance.md), never merge
 	// distinct stories.
 	if f.StoredArticles < f.ExpectedArticles || f.StoredArticles > f.ItemsServed {
 		t.Errorf("stored %d articles for %d stories and %d items", f.StoredArticles, f.ExpectedArticles, f.ItemsServed)

@@ -30,7 +30,7 @@ const (
 	jobFeedloom    = "feedloom"     // storage.Open + scheduler.New + RunOnce, cold then warm
 	jobFloorParse  = "floor-parse"  // floor (a): download and parse with gofeed
 	jobFloorSQLite = "floor-sqlite" // floor (b): (a) plus a plain SQLite insert, one transaction per feed
-	jobRelated     = "related"      // related.RunBench
+	jobRelated     = "related"      // runRelatedBench
 	jobServe       = "serve"        // fill a small store, serve it with feeds/web until stdin closes
 )
 

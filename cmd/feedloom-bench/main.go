@@ -5,7 +5,7 @@
 //     (storage.Open + scheduler.New + RunOnce, wired as `feedloom fetch`
 //     wires it), beside the floor: (a) download + gofeed parse, (b) the same
 //     plus a plain SQLite insert, one transaction per feed;
-//   - related: feeds/related's RunBench at 100k and 1M articles;
+//   - related: feeds/related's index at 100k and 1M articles (runRelatedBench);
 //   - quality: related posts of the labelled news sets of testdata/related
 //     (precision@3, off-domain share, coverage), as a reader judges them;
 //   - serve: a cached 50-entry feed (200 and 304) with wrk, beside nginx

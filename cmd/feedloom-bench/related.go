@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/feedloom/feedloom/feeds/related"
 )
 
 // RelatedFigures are feeds/related's benchmark at one size, run in a child
@@ -34,11 +32,11 @@ type RelatedFigures struct {
 	Skipped        string  `json:"skipped,omitempty"`
 }
 
-// runRelated is the child side: related.RunBench at job.Articles.
+// runRelated is the child side: runRelatedBench at job.Articles.
 func runRelated(job childJob) (RelatedFigures, error) {
-	var r related.BenchResult
+	var r relatedResult
 	wall, cpu, peak, err := measure("", func() error {
-		r = related.RunBench(job.Articles, job.Seed, io.Discard)
+		r = runRelatedBench(job.Articles, job.Seed, io.Discard)
 		return nil
 	})
 	if err != nil {

@@ -147,7 +147,7 @@ func writeTable(w io.Writer, r *Results) {
 		}
 	}
 	if len(r.Related) > 0 {
-		fmt.Fprintf(w, "\nRELATED (feeds/related RunBench: 2-4 Zipf tags and 12 Zipf key terms per article, window 720h; in-memory index, no SQLite)\n")
+		fmt.Fprintf(w, "\nRELATED (feeds/related index: 2-4 Zipf tags and 12 Zipf key terms per article, window 720h; in-memory index, no SQLite)\n")
 		tw := newTable("articles", "put all s", "rebuild s", "index MB", "insert p50 µs", "insert p99 µs",
 			"query p50 µs", "query p99 µs", "remove p50 µs", "remove p99 µs", "peak RSS MB", "wall s")
 		for _, f := range r.Related {

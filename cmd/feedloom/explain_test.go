@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/config"
 )
 
 // TestExplainExport: explain names every item of an article with its rule;
@@ -69,5 +72,36 @@ func TestExplainExport(t *testing.T) {
 		if got := run(ctx, e, []string{cmd, "-config", cfg, "999"}); got == exitOK || !strings.Contains(errw.String(), "article 999") {
 			t.Errorf("%s of a missing article: status %d, stderr %q; want a failure naming article 999", cmd, got, errw)
 		}
+	}
+}
+
+// TestRelatedKeysByKind: `feedloom related` names what related posts
+// compared, as RelateKeys chooses it: an article's key terms when it has
+// any, else its categories and rule tags, never its source tags.
+func TestRelatedKeysByKind(t *testing.T) {
+	cfg := config.Default()
+	cfg.Sources = []feeds.Source{{Name: "wire", URL: "https://wire.example/feed", Tags: []string{"world"}}}
+	ex, err := newExplainer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := feeds.Term{Label: "islamic-state", Key: "islam-state"}.Encode()
+	withText := feeds.Article{Terms: []string{term}, Tags: []string{"europe", "world"},
+		Categories: []string{"Europe"}, Sources: []string{"wire"}}
+	textless := feeds.Article{Tags: []string{"europe", "syria", "world"}, Categories: []string{"Europe"}, Sources: []string{"wire"}}
+	tests := []struct {
+		name string
+		a, b feeds.Article
+		want string
+	}{
+		{"terms alone, categories beside them left out", withText, withText, "terms islamic-state"},
+		{"no terms: categories and rule tags, not source tags", textless, textless, "categories europe; rules syria"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sharedByKind(ex.keys(tc.a), ex.keys(tc.b)); got != tc.want {
+				t.Errorf("shared = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -33,7 +33,7 @@ func runFetch(ctx context.Context, e *env, c *command, args []string) int {
 			level = "error"
 		}
 		log := newLogger(e.stderr, cfg.LogFormat, level)
-		p, err := newPipeline(cfg, db, log, nil, "")
+		p, err := newPipeline(cfg, db, log, nil, "", nil)
 		if err != nil {
 			return fail(e, c, err)
 		}

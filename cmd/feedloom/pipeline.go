@@ -26,8 +26,9 @@ type pipeline struct {
 	running atomic.Bool
 }
 
-// newPipeline wires the ingest path for cfg. reg may be nil (no metrics).
-func newPipeline(cfg *config.Config, db *storage.DB, log *slog.Logger, reg prometheus.Registerer, ver string) (*pipeline, error) {
+// newPipeline wires the ingest path for cfg. reg may be nil (no metrics),
+// and pushes (the WebSub subscriber, which only serve runs).
+func newPipeline(cfg *config.Config, db *storage.DB, log *slog.Logger, reg prometheus.Registerer, ver string, pushes scheduler.Pushes) (*pipeline, error) {
 	settings, err := schedulerSettings(cfg, ver)
 	if err != nil {
 		return nil, err
@@ -44,6 +45,7 @@ func newPipeline(cfg *config.Config, db *storage.DB, log *slog.Logger, reg prome
 		Metrics:    metrics,
 		OnStart:    cfg.Fetch.OnStart,
 		Grace:      fetchGrace, // serve's shutdown budget counts on it
+		Pushes:     pushes,
 	}, settings)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
@@ -89,6 +91,7 @@ func schedulerSettings(cfg *config.Config, ver string) (scheduler.Settings, erro
 		Concurrency: cfg.Fetch.Concurrency,
 		PerHost:     cfg.Fetch.PerHost,
 		Retention:   scheduler.Retention{MaxAge: cfg.Retention.MaxAge, MaxPerSource: cfg.Retention.MaxPerSource},
+		PushedPoll:  cfg.WebSub.FallbackInterval,
 	}, nil
 }
 

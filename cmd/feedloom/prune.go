@@ -15,7 +15,7 @@ func runPrune(ctx context.Context, e *env, c *command, args []string) int {
 	}
 	return withStore(ctx, e, c, *cfgPath, false, func(cfg *config.Config, db *storage.DB) int {
 		log := newLogger(e.stderr, cfg.LogFormat, "warn")
-		p, err := newPipeline(cfg, db, log, nil, "")
+		p, err := newPipeline(cfg, db, log, nil, "", nil)
 		if err != nil {
 			return fail(e, c, err)
 		}

@@ -56,7 +56,7 @@ func runRelated(ctx context.Context, e *env, c *command, args []string) int {
 		if err := tw.Flush(); err != nil {
 			return fail(e, c, err)
 		}
-		fmt.Fprintln(e.stdout, "\nTEXT is the overlap of the two articles' key terms (shared / all, 0 to 1); source tags never count.")
+		fmt.Fprintln(e.stdout, "\nTEXT is the overlap of the two articles' key terms (shared / all, 0 to 1). An article's tags count only when it has no key terms; source tags never count.")
 		return exitOK
 	})
 }
@@ -90,17 +90,22 @@ func newExplainer(cfg *config.Config) (*explainer, error) {
 
 // keyInfo is what one related-posts key of an article stands for.
 type keyInfo struct {
-	kind  string // "term", "category", "rule" or "source"
+	kind  string // "term", "category" or "rule"
 	label string
 }
 
-// keys maps each of a's keys to what it is: a key term, or a tag by where
-// it came from (the source's config, the feed's categories, a rule).
+// keys maps each of a's keys to what it is, as tag.Tagger.RelateKeys
+// chooses them: its key terms or, for an article without any, its tags by
+// where they came from (the feed's categories, a rule), source tags left
+// out.
 func (ex *explainer) keys(a feeds.Article) map[string]keyInfo {
 	out := map[string]keyInfo{}
 	for _, tm := range a.Terms {
 		d := feeds.DecodeTerm(tm)
 		out[d.Key] = keyInfo{"term", d.Label}
+	}
+	if len(out) > 0 {
+		return out
 	}
 	source := map[string]bool{}
 	for _, name := range a.Sources {
@@ -115,16 +120,12 @@ func (ex *explainer) keys(a feeds.Article) map[string]keyInfo {
 		}
 	}
 	for _, tg := range a.Tags {
-		k := tag.TagKey(tg)
 		switch {
-		case source[tg]:
-			out["source:"+tg] = keyInfo{"source", tg} // never compared
+		case source[tg]: // never compared
 		case cats[tg]:
-			out[k] = keyInfo{"category", tg}
+			out[tag.TagKey(tg)] = keyInfo{"category", tg}
 		default:
-			if _, isTerm := out[k]; !isTerm {
-				out[k] = keyInfo{"rule", tg}
-			}
+			out[tag.TagKey(tg)] = keyInfo{"rule", tg}
 		}
 	}
 	return out
@@ -134,15 +135,15 @@ func (ex *explainer) keys(a feeds.Article) map[string]keyInfo {
 func sharedByKind(a, b map[string]keyInfo) string {
 	byKind := map[string][]string{}
 	for k, x := range a {
-		if _, ok := b[k]; ok && x.kind != "source" {
+		if _, ok := b[k]; ok {
 			byKind[x.kind] = append(byKind[x.kind], x.label)
 		}
 	}
 	var parts []string
-	for _, kind := range []string{"term", "category", "rule"} {
-		if l := byKind[kind]; len(l) > 0 {
+	for _, kind := range []struct{ name, plural string }{{"term", "terms"}, {"category", "categories"}, {"rule", "rules"}} {
+		if l := byKind[kind.name]; len(l) > 0 {
 			slices.Sort(l)
-			parts = append(parts, kind+"s "+strings.Join(l, ", "))
+			parts = append(parts, kind.plural+" "+strings.Join(l, ", "))
 		}
 	}
 	return strings.Join(parts, "; ")

@@ -17,6 +17,8 @@ import (
 
 	"github.com/feedloom/feedloom/feeds/config"
 	"github.com/feedloom/feedloom/feeds/web"
+	"github.com/feedloom/feedloom/feeds/websub"
+	"github.com/feedloom/feedloom/scheduler"
 )
 
 // Shutdown budgets: fetches in flight get fetchGrace to finish before they
@@ -106,7 +108,15 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 	checkAtStart(ctx, log, db)
 	registerStoreMetrics(reg, db)
 
-	p, err := newPipeline(cfg, db, log, reg, ver)
+	var p *pipeline
+	subscriber, err := newSubscriber(cfg, db, log, func() *scheduler.Scheduler { return p.sched })
+	if err != nil {
+		return err
+	}
+	if err := subscriber.Open(ctx); err != nil {
+		return interrupted(ctx, log, err)
+	}
+	p, err = newPipeline(cfg, db, log, reg, ver, subscriber)
 	if err != nil {
 		return err
 	}
@@ -115,17 +125,30 @@ func serve(ctx context.Context, e *env, cfgPath string, cfg *config.Config, log 
 		return interrupted(ctx, log, fmt.Errorf("build related index: %w", err))
 	}
 
-	handler, err := web.New(web.Options{
+	var handler *web.Handler
+	hub, err := newHub(cfg, db, log, func() *web.Handler { return handler })
+	if err != nil {
+		return err
+	}
+	handler, err = web.New(web.Options{
 		Store:      db,
 		Logger:     log,
 		Registerer: reg,
 		Gatherer:   reg,
 		Healthy:    p.healthy,
 		NextRun:    p.sched.Next,
+		WebSub:     hub,
+		// The callback route is always there, so that hubs meet a 410 for
+		// subscriptions feedloom no longer has rather than a 404.
+		WebSubCallback: subscriber,
 	}, webSettings(cfg))
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}
+	if err := hub.Open(ctx); err != nil {
+		return interrupted(ctx, log, err)
+	}
+	defer hub.Close()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -182,7 +205,7 @@ loop:
 			// A SIGTERM arriving meanwhile must not fail the reload half
 			// way: it completes, and the loop then shuts down.
 			note := ""
-			if next, ok := reload(context.WithoutCancel(ctx), log, cfgPath, current, p, handler); ok {
+			if next, ok := reload(context.WithoutCancel(ctx), log, cfgPath, current, p, handler, hub, subscriber); ok {
 				current = next
 				reloads.success.Set(1)
 				reloads.timestamp.SetToCurrentTime()
@@ -223,6 +246,7 @@ loop:
 	}
 
 	<-watchDone
+	hub.Close() // no deliveries after the store is closed
 
 	// HTTP last: feeds stay served while fetches finish. Shutdown closes
 	// the listener and idle connections and waits for requests in flight;
@@ -248,7 +272,7 @@ func status(addr string, cfg *config.Config, note string) string {
 
 // reload re-reads the config off to the side and swaps it in when it is
 // valid; on failure every problem is logged and the running config stays.
-func reload(ctx context.Context, log *slog.Logger, path string, old *config.Config, p *pipeline, h *web.Handler) (*config.Config, bool) {
+func reload(ctx context.Context, log *slog.Logger, path string, old *config.Config, p *pipeline, h *web.Handler, hub *websub.Hub, sub *websub.Subscriber) (*config.Config, bool) {
 	started := time.Now()
 	log.Debug("reloading config", "config", path)
 	next, err := config.Load(path)
@@ -288,13 +312,19 @@ func reload(ctx context.Context, log *slog.Logger, path string, old *config.Conf
 		}
 		return nil, false
 	}
+	if err := hub.Apply(hubSettings(next)); err != nil { // validated config: not expected
+		log.Error("websub settings not applied, keeping the running ones", "error", err)
+	}
+	if err := sub.Apply(subscriberSettings(next)); err != nil {
+		log.Error("websub subscriber settings not applied, keeping the running ones", "error", err)
+	}
 	log.Info("config reloaded", "config", path, "sources", len(next.Sources), "outputs", len(next.Outputs),
 		"duration", time.Since(started).Round(time.Millisecond))
 	return next, true
 }
 
 func webSettings(cfg *config.Config) web.Settings {
-	return web.Settings{Title: cfg.Title, BaseURL: cfg.BaseURL, Outputs: cfg.Outputs, Sources: cfg.Sources}
+	return web.Settings{Title: cfg.Title, BaseURL: cfg.BaseURL, Outputs: cfg.Outputs, Sources: cfg.Sources, Hub: hubURL(cfg)}
 }
 
 // notify tells systemd about the daemon's state; without NOTIFY_SOCKET it

@@ -96,6 +96,7 @@ type Config struct {
 	Retention Retention
 	Tags      Tags
 	Related   Related
+	WebSub    WebSub
 	Sources   []feeds.Source // Schedule is the source's own schedule or fetch.schedule
 	Outputs   []feeds.Output // Limit defaulted to 50
 }
@@ -168,6 +169,7 @@ func Default() *Config {
 			MinScore:  DefaultMinScore,
 			Window:    DefaultRelatedWindow,
 		},
+		WebSub: defaultWebSub(),
 	}
 }
 

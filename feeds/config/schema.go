@@ -13,7 +13,7 @@ import (
 
 // The keys each mapping may hold; anything else is reported as unknown.
 var (
-	topKeys       = []string{"title", "base_url", "listen", "database", "log_level", "log_format", "fetch", "retention", "tags", "related", "sources", "outputs"}
+	topKeys       = []string{"title", "base_url", "listen", "database", "log_level", "log_format", "fetch", "retention", "tags", "related", "websub", "sources", "outputs"}
 	fetchKeys     = []string{"schedule", "timeout", "concurrency", "per_host", "max_body", "user_agent", "on_start", "allow_private_redirects"}
 	retentionKeys = []string{"max_age", "max_per_source"}
 	tagsKeys      = []string{"aliases", "rules", "auto"}
@@ -23,6 +23,38 @@ var (
 	sourceKeys    = []string{"name", "url", "tags", "schedule", "title"}
 	outputKeys    = []string{"name", "title", "description", "tags_any", "tags_all", "tags_none", "sources", "limit"}
 )
+
+// sections places the key lists above in the file, by the dotted path of
+// the mapping that holds them ("" the top, "[]" an element of a list), so
+// that the whole set of keys can be derived from them (knownKeys).
+var sections = map[string][]string{
+	"": topKeys, "fetch": fetchKeys, "retention": retentionKeys,
+	"tags": tagsKeys, "tags.auto": autoKeys, "tags.rules[]": ruleKeys,
+	"related": relatedKeys, "websub": websubKeys, "sources[]": sourceKeys, "outputs[]": outputKeys,
+}
+
+// knownKeys returns the dotted path of every key that holds a value
+// ("fetch.timeout", "sources[].name"), in file order: the keys of sections,
+// without the mappings and lists that only hold other keys. Tests hold the
+// README's config table and the shipped config.yaml to it.
+func knownKeys() []string {
+	var out []string
+	var walk func(section string)
+	walk = func(section string) {
+		for _, k := range sections[section] {
+			p := join(section, k)
+			if _, ok := sections[p]; ok {
+				walk(p)
+			} else if _, ok := sections[p+"[]"]; ok {
+				walk(p + "[]")
+			} else {
+				out = append(out, p)
+			}
+		}
+	}
+	walk("")
+	return out
+}
 
 // parse decodes data over the defaults and validates the result, recording
 // every problem in d.errs. The returned Config is only meaningful when there
@@ -80,6 +112,9 @@ func (d *decoder) parse(data []byte) *Config {
 	}
 	if f, ok := top["related"]; ok {
 		d.related(f, &c.Related)
+	}
+	if f, ok := top["websub"]; ok {
+		d.websub(f, &c.WebSub)
 	}
 	names := map[string]bool{}
 	if f, ok := top["sources"]; ok {

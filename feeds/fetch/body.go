@@ -84,8 +84,8 @@ func wrapDecode(name string, err error) error {
 
 // Bodies are read into pooled buffers, or buffers of the announced size:
 // a busy pass reads hundreds of documents a second, and growing a fresh
-// slice for each (io.ReadAll doubles its way up) was an eighth of
-// everything a cold ingest allocated. Response.Release hands a body back
+// slice for each (io.ReadAll doubles its way up) would be a large share of
+// everything it allocates. Response.Release hands a body back
 // once it is parsed. (In a busy pass the collector runs every few dozen
 // milliseconds and empties the pool, so the announced size is what saves
 // most there; the pool serves a daemon's quieter hours.)

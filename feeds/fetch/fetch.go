@@ -87,6 +87,7 @@ type Response struct {
 	PermanentURL string        // FinalURL when every redirect was 301/308 (and there was one), else ""
 	MaxAge       time.Duration // Cache-Control max-age, 0 when absent
 	Bytes        int64         // body bytes as received on the wire (compressed size)
+	Links        []string      // the Link header values (WebSub discovery reads them)
 }
 
 // Release hands the body's buffer back for reuse by a later fetch. Call it
@@ -198,6 +199,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 		LastModified: resp.Header.Get("Last-Modified"),
 		FinalURL:     final,
 		MaxAge:       maxAge(resp.Header.Values("Cache-Control")),
+		Links:        resp.Header.Values("Link"),
 	}
 	h.mu.Lock()
 	if h.redirects > 0 && h.permanent {

@@ -11,7 +11,7 @@ import (
 // The direct path: finish run on the raw input, doing the sanitiser's work
 // itself. It saves the sanitiser's own pass (tokenizing, building a Token
 // with strings for every tag and attribute, writing it all out again),
-// which cost twice what finish does.
+// which costs about twice what finish does.
 //
 // Why it writes what the sanitiser followed by finish would, byte for byte.
 // The sanitiser (bluemonday's sanitize, v1.0.27, under newPolicy) reads the

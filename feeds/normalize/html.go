@@ -153,7 +153,7 @@ func set(names ...string) uint64 {
 //
 // It reads tags with TagName and TagAttr rather than Token, and builds each
 // start tag in one reused buffer: this pass runs on every article, and
-// Token's strings and attribute slices were most of its cost.
+// Token's strings and attribute slices would be most of its cost.
 func finish(z tokens, size int, base *lazyBase, max int, direct bool) (string, bool) {
 	var b strings.Builder
 	b.Grow(min(size+size/8, max))

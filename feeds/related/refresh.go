@@ -113,8 +113,9 @@ func (ix *Index) refresh(changed, removed []int64) []int32 {
 				// ranked against its entries under the current weights,
 				// and stays stale: Rescore recomputes it, and until then
 				// it is a sound list that includes the newcomer. (A full
-				// recompute here was most of a bulk ingest's relating:
-				// while a store grows every ~10% starts a generation.)
+				// recompute here would be most of a bulk ingest's
+				// relating: while a store grows, a generation starts at
+				// every 10% of growth.)
 				switch ix.offer(c.slot, x, c.score) {
 				case offerChanged:
 					out = ix.markOut(out, c.slot)

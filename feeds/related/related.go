@@ -30,6 +30,11 @@
 // does not generate candidates: a query never walks its posting list. It still
 // counts, with its small idf, in the score and in MinShared of candidates found
 // through other tags. Two articles sharing only capped tags are not related.
+// At the default 1% that loses next to nothing: a capped tag weighs at most
+// ln(1+1/MaxShare) ≈ 4.6, and a pair resting on such tags alone needs four
+// or five of them to reach DefaultMinScore (two articles of 12 key terms),
+// while walking the lists of tags carried by 1–5% of the store was most of
+// a newcomer's query cost.
 //
 // # Weights, generations and what "incremental equals batch" means
 //
@@ -53,7 +58,8 @@
 // stale), except in a list adopted from the store (Adopt), whose entries are
 // not in memory: that one is recomputed at once. Once no stale list remains,
 // every stored list equals Batch. Rebuild starts a generation and recomputes
-// everything (start-up, `feedloom related -rebuild`).
+// everything (the benchmark and tests; the daemon adopts stored lists at
+// start-up instead, see Loading).
 //
 // # Memory
 //
@@ -63,9 +69,9 @@
 // as Limit slots plus the score of its last entry, and counts the lists that
 // hold it (so that taking it out of them stops once all are found). A capped
 // tag also keeps its carriers as a bitset of slots, for counting it in a
-// candidate's score without reading the candidate's tags. Measured
-// (RunBench): 176 MB of heap at a million articles with 5–8 tags each, 50k
-// distinct tags (14 capped).
+// candidate's score without reading the candidate's tags. Stats().Bytes
+// estimates the total; cmd/feedloom-bench reports the heap it takes at a
+// million articles.
 //
 // # Loading
 //
@@ -89,7 +95,7 @@ import (
 const (
 	DefaultLimit     = 5
 	DefaultMinShared = 1
-	DefaultMaxShare  = 0.05
+	DefaultMaxShare  = 0.01
 	DefaultCapFloor  = 100
 	DefaultReweigh   = 0.1
 	DefaultMinScore  = 0.1

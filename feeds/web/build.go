@@ -346,8 +346,8 @@ type sourceJSON struct {
 }
 
 // renderSourcesJSON writes /sources.json: one source a line, each line
-// compact. (An indented document took twice as long to encode at 10,000
-// sources, as much as the query behind it.)
+// compact. (Indenting a large document doubles its encoding time, which
+// is then as much as the query behind it.)
 func (h *Handler) renderSourcesJSON(ctx context.Context, b *bytes.Buffer, st *state) (time.Time, error) {
 	states, modified, err := h.sourceStates(ctx, st)
 	if err != nil {

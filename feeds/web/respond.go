@@ -33,6 +33,7 @@ type doc struct {
 	etag, etagGz    []string
 	clen, clenGz    []string
 	lastMod         []string
+	link            []string // WebSub hub and self links of a feed document; nil for others
 	etagVal, gzEtag string
 }
 
@@ -179,6 +180,9 @@ func (hv *headerValues) write(w http.ResponseWriter, r *http.Request, d *doc) in
 	h["Etag"] = etagHdr
 	h["Cache-Control"] = d.cc
 	h["Vary"] = hv.vary
+	if d.link != nil {
+		h["Link"] = d.link
+	}
 	if d.html {
 		h["Content-Security-Policy"] = hv.csp
 		h["Referrer-Policy"] = hv.referrer

@@ -18,7 +18,7 @@ import (
 // mux. The catch-all "GET /" gives unknown paths the HTML 404 page.
 // (ServeHTTP answers documents these routes rendered and cached before it
 // consults the table; see cached.)
-func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
+func (h *Handler) routes(g prometheus.Gatherer, hub, callback http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
 	mux.HandleFunc("GET /feeds/{file}", h.feed)
@@ -28,6 +28,13 @@ func (h *Handler) routes(g prometheus.Gatherer) *http.ServeMux {
 	mux.HandleFunc("GET /sources.json", h.sourcesJSON)
 	mux.HandleFunc("GET /opml", h.opml)
 	mux.HandleFunc("GET /healthz", h.healthz)
+	if hub != nil {
+		mux.Handle("POST "+HubPath, hub)
+	}
+	if callback != nil {
+		mux.Handle("GET "+CallbackPath+"{token}", callback)
+		mux.Handle("POST "+CallbackPath+"{token}", callback)
+	}
 	// Preflights of the documents browser-based readers fetch (see cors).
 	for _, p := range []string{"/feeds/{file}", "/tags/{tag}", "/sources.json", "/opml"} {
 		mux.HandleFunc("OPTIONS "+p, h.preflight)
@@ -146,19 +153,28 @@ func splitFeedFile(file string) (string, format, bool) {
 // feed serves /feeds/{output}.atom|.rss|.json.
 func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	st := h.settings.Load()
-	name, f, ok := splitFeedFile(r.PathValue("file"))
+	key, ctype, build, ok := h.outputFeed(st, r.PathValue("file"))
 	if !ok {
 		h.notFound(w, r, false, "no such feed")
 		return
+	}
+	h.serve(w, r, st, key, false, ctype, build)
+}
+
+// outputFeed resolves the file name of an output's feed ("NAME.atom") to
+// its cache key, content type and builder; false when there is no such feed.
+func (h *Handler) outputFeed(st *state, file string) (string, string, builder, bool) {
+	name, f, ok := splitFeedFile(file)
+	if !ok {
+		return "", "", nil, false
 	}
 	out, ok := st.outputs[name]
 	if !ok {
-		h.notFound(w, r, false, "no such feed")
-		return
+		return "", "", nil, false
 	}
-	h.serve(w, r, st, "/feeds/"+name+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	return "/feeds/" + name + "." + f.ext, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderOutput(ctx, b, st, out, f)
-	})
+	}, true
 }
 
 // tag serves /tags/{tag} (HTML) and /tags/{tag}.atom|.rss|.json. A known
@@ -166,7 +182,7 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 	st := h.settings.Load()
 	raw := r.PathValue("tag")
-	tag, f, isFeed := splitFeedFile(raw)
+	tag, _, isFeed := splitFeedFile(raw)
 	if !isFeed {
 		tag = raw
 	}
@@ -175,14 +191,26 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isFeed {
-		h.serve(w, r, st, "/tags/"+tag+"."+f.ext, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
-			return h.renderTagFeed(ctx, b, st, tag, f)
-		})
+		key, ctype, build, _ := h.tagFeed(st, raw)
+		h.serve(w, r, st, key, false, ctype, build)
 		return
 	}
 	h.serve(w, r, st, "/tags/"+tag, true, textHTML, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderTagPage(ctx, b, st, tag)
 	})
+}
+
+// tagFeed resolves the file name of a tag's feed ("syria.atom") to its
+// cache key, content type and builder; false when it cannot name one. The
+// builder reports ErrNotFound for a tag no article carries.
+func (h *Handler) tagFeed(st *state, file string) (string, string, builder, bool) {
+	tag, f, ok := splitFeedFile(file)
+	if !ok || !validTag(tag) {
+		return "", "", nil, false
+	}
+	return "/tags/" + tag + "." + f.ext, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+		return h.renderTagFeed(ctx, b, st, tag, f)
+	}, true
 }
 
 // article serves /articles/{id}; the id must be a positive int64 in its

@@ -22,17 +22,27 @@ type builder func(ctx context.Context, b *bytes.Buffer) (time.Time, error)
 // concurrent requests renders it (the others wait), it is cached, and
 // written.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key string, page bool, ctype string, build builder) {
-	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.generation(d.stateGen) {
-		h.hv.write(w, r, d)
+	d, err := h.lookup(r.Context(), st, key, page, ctype, routeLabel(r.Pattern), build)
+	if err != nil {
+		h.fail(w, r, page, err)
 		return
+	}
+	h.hv.write(w, r, d)
+}
+
+// lookup returns the document under key: the cached one while it is valid,
+// else a fresh render (shared with concurrent lookups of the same key),
+// which it caches. ctx ending stops the wait, not a render others share.
+func (h *Handler) lookup(ctx context.Context, st *state, key string, page bool, ctype, route string, build builder) (*doc, error) {
+	if d := h.cache.get(key); d != nil && d.st == st && d.gen == h.generation(d.stateGen) {
+		return d, nil
 	}
 	cc := h.feedCC
 	if page || ctype == contentTypeJSON {
 		cc = h.pageCC
 	}
 	stateGen := followsState(key)
-	route := routeLabel(r.Pattern)
-	d, err := h.flight.do(r.Context().Done(), key, func() (*doc, error) {
+	return h.flight.do(ctx.Done(), key, func() (*doc, error) {
 		// Read the generation before the first query: a write while this
 		// render runs makes the result stale at once, never wrongly fresh.
 		gen := h.generation(stateGen)
@@ -41,7 +51,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 		if prev != nil && prev.st == st && prev.gen == h.generation(prev.stateGen) {
 			return prev, nil // rendered by a flight that just ended
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), renderTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
 		defer cancel()
 		shows, immutable := new(bool), new(bool)
 		ctx = context.WithValue(context.WithValue(ctx, showsStateKey{}, shows), immutableKey{}, immutable)
@@ -60,14 +70,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, st *state, key s
 		}
 		d := newDoc(key, b.Bytes(), ctype, docCC, page, modified, prev, time.Now())
 		d.gen, d.st, d.stateGen, d.route = gen, st, docStateGen, route
+		d.link = st.links(key, page)
 		h.cache.put(d, h.valid)
 		return d, nil
 	})
-	if err != nil {
-		h.fail(w, r, page, err)
-		return
-	}
-	h.hv.write(w, r, d)
 }
 
 // valid reports whether a cached document still shows the current data

@@ -79,6 +79,9 @@ type Settings struct {
 	BaseURL string // absolute; the public URL the site is reached at
 	Outputs []feeds.Output
 	Sources []feeds.Source
+	// Hub is the absolute URL of the WebSub hub the feed documents
+	// advertise (Link rel="hub", with rel="self"); "" advertises none.
+	Hub string
 }
 
 // Options are the handler's fixed dependencies, set once at start-up.
@@ -104,6 +107,12 @@ type Options struct {
 	// CacheEntries and CacheBytes bound the document cache (0: defaults).
 	CacheEntries int
 	CacheBytes   int64
+	// WebSub answers POST /websub, feedloom's own WebSub hub (subscription
+	// requests); nil: no hub route.
+	WebSub http.Handler
+	// WebSubCallback answers GET and POST CallbackPath{token}: the hubs
+	// feedloom subscribed to verify and push there; nil: no such route.
+	WebSubCallback http.Handler
 }
 
 // Defaults for Options.
@@ -186,7 +195,7 @@ func New(o Options, s Settings) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.settings.Store(st)
-	h.mux = h.routes(o.Gatherer)
+	h.mux = h.routes(o.Gatherer, o.WebSub, o.WebSubCallback)
 	return h, nil
 }
 
@@ -216,7 +225,7 @@ func newState(s Settings) (*state, error) {
 	}
 	st := &state{
 		Settings: s,
-		site:     render.Site{Title: s.Title, BaseURL: s.BaseURL, Sources: make(map[string]feeds.Source, len(s.Sources))},
+		site:     render.Site{Title: s.Title, BaseURL: s.BaseURL, Hub: s.Hub, Sources: make(map[string]feeds.Source, len(s.Sources))},
 		outputs:  make(map[string]feeds.Output, len(s.Outputs)+1),
 	}
 	for _, src := range s.Sources {

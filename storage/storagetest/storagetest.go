@@ -11,7 +11,7 @@ import (
 
 // CheckForeignKeys fails the test when any row of the store at path refers
 // to a row that does not exist. Ingest writes with SQLite's foreign key
-// enforcement off (storage's uncheckedTx) and must keep its references
+// enforcement off (storage's writerPragmas) and must keep its references
 // sound itself; every test that ingests checks that it did.
 func CheckForeignKeys(t testing.TB, path string) {
 	t.Helper()

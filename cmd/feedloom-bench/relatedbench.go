@@ -1,4 +1,4 @@
-package related
+package main
 
 import (
 	"fmt"
@@ -8,11 +8,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/feedloom/feedloom/feeds/related"
 )
 
-// BenchResult holds what RunBench measured, for `go test -bench` and the
-// project's bench command.
-type BenchResult struct {
+// relatedResult holds what runRelatedBench measured, for the related
+// section of the report and BenchmarkRelated. feeds/related's exported API
+// is all it needs.
+type relatedResult struct {
 	Articles, Tags, Capped int
 	PutAll                 time.Duration // Put of every article (posting lists)
 	Rebuild                time.Duration // every list from scratch, all cores
@@ -38,12 +41,12 @@ const (
 	benchSamples = 1000
 )
 
-// corpus generates articles with what the index compares of a news
+// relatedCorpus generates articles with what the index compares of a news
 // article: 2–4 Zipf-distributed tags (categories and rules, 50k distinct)
 // and 12 Zipf-distributed key terms (300k distinct), titles of 6–10 random
 // words and publication dates spread over a year, deterministically from a
 // seed, one at a time so the corpus itself takes no memory.
-type corpus struct {
+type relatedCorpus struct {
 	r     *rand.Rand
 	z     *rand.Zipf
 	zt    *rand.Zipf
@@ -53,9 +56,9 @@ type corpus struct {
 	start time.Time
 }
 
-func newCorpus(seed int64) *corpus {
+func newRelatedCorpus(seed int64) *relatedCorpus {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-	c := &corpus{r: r, z: rand.NewZipf(r, 1.1, 1, benchTags-1),
+	c := &relatedCorpus{r: r, z: rand.NewZipf(r, 1.1, 1, benchTags-1),
 		start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c.zt = rand.NewZipf(r, 1.05, 1, benchTerms-1)
 	for i := range benchTags {
@@ -70,7 +73,7 @@ func newCorpus(seed int64) *corpus {
 	return c
 }
 
-func (c *corpus) article(buf []string) (title string, tags []string) {
+func (c *relatedCorpus) article(buf []string) (title string, tags []string) {
 	tags = buf[:0]
 	for k := 2 + c.r.IntN(3); len(tags) < k; {
 		if t := c.tags[c.z.Uint64()]; !slices.Contains(tags, t) {
@@ -92,11 +95,11 @@ func (c *corpus) article(buf []string) (title string, tags []string) {
 	return b.String(), tags
 }
 
-// RunBench builds an index of n synthetic articles (Window 720h, defaults
+// runRelatedBench builds an index of n synthetic articles (Window 720h, defaults
 // otherwise), then times benchSamples new articles put and refreshed one by
 // one, queries and removals, writes a report to w and returns the figures.
-func RunBench(n int, seed int64, w io.Writer) BenchResult {
-	c := newCorpus(seed)
+func runRelatedBench(n int, seed int64, w io.Writer) relatedResult {
+	c := newRelatedCorpus(seed)
 	buf := make([]string, 0, 8)
 	heap := func() int64 {
 		var m runtime.MemStats
@@ -106,7 +109,7 @@ func RunBench(n int, seed int64, w io.Writer) BenchResult {
 		return int64(m.HeapAlloc)
 	}
 	h0 := heap()
-	ix := New(Options{Window: benchWindow})
+	ix := related.New(related.Options{Window: benchWindow})
 	step := benchSpan / time.Duration(max(n, 1))
 	t0 := time.Now()
 	for i := range n {
@@ -114,7 +117,7 @@ func RunBench(n int, seed int64, w io.Writer) BenchResult {
 		jitter := time.Duration(c.r.Int64N(int64(24*time.Hour))) - 12*time.Hour
 		ix.Put(int64(i+1), c.start.Add(time.Duration(i)*step+jitter), title, tags)
 	}
-	var res BenchResult
+	var res relatedResult
 	res.PutAll = time.Since(t0)
 	t0 = time.Now()
 	_ = ix.Rebuild(nil) // emit is nil: no error
