@@ -377,6 +377,33 @@ func TestArchiveCaching(t *testing.T) {
 	}
 }
 
+// TestArchiveNoHub: with a WebSub hub configured, current documents
+// advertise it (body and Link header) and archive pages do not: they are
+// no topic to subscribe to.
+func TestArchiveNoHub(t *testing.T) {
+	a := newArchiveFixture(t, web.ArchivePageSize+10)
+	set := testSettings()
+	set.Hub = "https://hub.example.net/"
+	if err := a.h.Apply(set); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{
+		"/feeds/all.atom":           true,
+		"/tags/iraq.rss":            true,
+		"/feeds/all/archive/1.atom": false,
+		"/tags/iraq/archive/1.rss":  false,
+		"/feeds/all/archive/2.json": false,
+	} {
+		rec := a.mustGet(path)
+		if got := strings.Contains(rec.Header().Get("Link"), set.Hub); got != want {
+			t.Errorf("%s: Link %q, hub wanted %v", path, rec.Header().Get("Link"), want)
+		}
+		if got := strings.Contains(rec.Body.String(), set.Hub); got != want {
+			t.Errorf("%s: hub in the body %v, want %v", path, got, want)
+		}
+	}
+}
+
 // TestArchiveErrors: pages that do not exist are 404, malformed page
 // numbers a clear 400.
 func TestArchiveErrors(t *testing.T) {
