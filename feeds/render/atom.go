@@ -27,10 +27,12 @@ type atomFeed struct {
 	Title    atomText   `xml:"title"`
 	Subtitle *atomText  `xml:"subtitle"`
 	Updated  string     `xml:"updated"`
-	Link     []atomLink `xml:"link"` // self, alternate, then the WebSub hub
+	Link     []atomLink `xml:"link"` // self, alternate, the RFC 5005 links, then the WebSub hub
 	feeds.AtomFeed
 	Lang      string        `xml:"xml:lang,attr"`
+	NSHistory string        `xml:"xmlns:fh,attr,omitempty"` // archive documents only
 	Generator atomGenerator `xml:"generator"`
+	Archive   *struct{}     `xml:"fh:archive"` // RFC 5005 fh:archive, nil for a current document
 	Entries   []atomEntry   `xml:"entry"`
 }
 
@@ -79,10 +81,12 @@ type atomEntry struct {
 // URL without extension (BaseURL + Path), stable and unique per feed; each
 // entry's id is ArticleURL. Entries link to the original article
 // (alternate), to its page here (bookmark) and to each related post
-// (related). When Site.Hub is set, the feed links to it as rel="hub".
+// (related). When Site.Hub is set, the feed links to it as rel="hub"
+// (archive pages excepted). Doc.History adds the
+// RFC 5005 links (current, prev-archive, next-archive) and fh:archive.
 func Atom(w io.Writer, s Site, d Doc) error {
 	f := atomFeed{
-		Id:      docURL(s, d.Path, ""),
+		Id:      docURL(s, feedID(d), ""),
 		Title:   atomText{Type: "text", Body: docTitle(s, d)},
 		Updated: rfc3339(newest(d.Entries)),
 		Link: []atomLink{
@@ -100,8 +104,14 @@ func Atom(w io.Writer, s Site, d Doc) error {
 	if desc := line(d.Description); desc != "" {
 		f.Subtitle = &atomText{Type: "text", Body: desc}
 	}
-	if h := hub(s); h != "" {
+	for _, l := range historyLinks(d) {
+		f.Link = append(f.Link, atomLink{Rel: l.rel, Type: "application/atom+xml", Href: docURL(s, l.path, ".atom")})
+	}
+	if h := docHub(s, d); h != "" {
 		f.Link = append(f.Link, atomLink{Rel: "hub", Href: h})
+	}
+	if d.History.Archive {
+		f.NSHistory, f.Archive = historyNS, &struct{}{}
 	}
 	for _, e := range d.Entries {
 		f.Entries = append(f.Entries, atomEntryOf(s, e))

@@ -225,7 +225,26 @@ func docs(t *testing.T) []struct {
 		{"empty", fixtureSite(), render.Doc{Path: "feeds/quiet", Title: "Quiet", Description: "Nothing matches"}},
 		{"hostile", hostileSite(), hostileDoc(t)},
 		{"hub", hubSite(), render.Doc{Path: "feeds/quiet", Title: "Quiet", Description: "Nothing matches"}},
+		{"current", hubSite(), currentDoc(t)},
+		{"archive", hubSite(), archiveDoc(t)},
 	}
+}
+
+// currentDoc is a current document that links to its newest archive page.
+func currentDoc(t *testing.T) render.Doc {
+	d := fixtureDoc(t)
+	d.History = render.History{PrevArchive: "feeds/all/archive/3"}
+	return d
+}
+
+// archiveDoc is an archive page between two others (RFC 5005): it links
+// both neighbours and the current document, and is marked fh:archive.
+func archiveDoc(t *testing.T) render.Doc {
+	d := fixtureDoc(t)
+	d.Path = "feeds/all/archive/2"
+	d.History = render.History{Archive: true, Current: "feeds/all",
+		PrevArchive: "feeds/all/archive/1", NextArchive: "feeds/all/archive/3"}
+	return d
 }
 
 // render writes one document.

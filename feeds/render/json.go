@@ -59,22 +59,28 @@ type JSONRelated struct {
 // the original article, content_html the content (else the summary, else
 // the escaped title: the format requires one), summary the summary as plain
 // text (JSON Feed's summary is not HTML), and `_feedloom` the extension of
-// SPEC.md. When Site.Hub is set, hubs names it as a WebSub hub.
+// SPEC.md. When Site.Hub is set, hubs names it as a WebSub hub (not in
+// archive pages). Doc.History's PrevArchive is next_url, JSON Feed's
+// link to the next (older) page; feed_url stays the current document's,
+// the feed's identifier.
 func JSON(w io.Writer, s Site, d Doc) error {
 	f := jsonFeed{
 		JSONFeed: feeds.JSONFeed{
 			Version:     JSONFeedVersion,
 			Title:       docTitle(s, d),
 			HomePageUrl: docURL(s, d.Page, ""),
-			FeedUrl:     docURL(s, d.Path, ".json"),
+			FeedUrl:     docURL(s, feedID(d), ".json"),
 			Description: line(d.Description),
 		},
 		Language: language(s),
 		Authors:  []*feeds.JSONAuthor{{Name: siteTitle(s), Url: base(s)}},
 		Items:    make([]jsonItem, 0, len(d.Entries)),
 	}
-	if h := hub(s); h != "" {
+	if h := docHub(s, d); h != "" {
 		f.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: h}}
+	}
+	if p := d.History.PrevArchive; p != "" {
+		f.NextUrl = docURL(s, p, ".json")
 	}
 	for _, e := range d.Entries {
 		f.Items = append(f.Items, jsonItemOf(s, e))

@@ -77,6 +77,67 @@ type Doc struct {
 	Title       string // "" means Site.Title
 	Description string
 	Entries     []Entry // newest first, as they are to be published
+	// History links the document into its feed's RFC 5005 archive; the
+	// zero value links nothing and leaves the output as it always was.
+	History History
+}
+
+// History is a document's place in an RFC 5005 archived feed. Paths are
+// like Doc.Path (relative to BaseURL, unescaped, without extension); the
+// links are written in the document's own format. "" means no link.
+type History struct {
+	// Archive marks an archive document (fh:archive): its set of entries
+	// will not change.
+	Archive bool
+	// Current is the feed's current document, linked from the pages of its
+	// archive. A document that has one is part of that feed: it takes the
+	// current document's feed id and advertises no WebSub hub.
+	Current string
+	// PrevArchive is the next older archive document: Atom and RSS
+	// rel="prev-archive", JSON Feed next_url (the next page of older items).
+	PrevArchive string
+	// NextArchive is the next newer archive document (Atom and RSS only:
+	// JSON Feed has no link back).
+	NextArchive string
+}
+
+// historyNS is the namespace of RFC 5005's fh:archive element.
+const historyNS = "http://purl.org/syndication/history/1.0"
+
+// feedID is the path that identifies d's feed: an archive page is part of
+// its current document's feed.
+func feedID(d Doc) string {
+	if d.History.Current != "" {
+		return d.History.Current
+	}
+	return d.Path
+}
+
+// docHub is the WebSub hub d advertises: none for an archive page, which
+// is not what subscribers follow.
+func docHub(s Site, d Doc) string {
+	if d.History.Current != "" {
+		return ""
+	}
+	return hub(s)
+}
+
+// historyLink is one RFC 5005 link: its relation and target path.
+type historyLink struct{ rel, path string }
+
+// historyLinks are d's archive links in the order they are written.
+func historyLinks(d Doc) []historyLink {
+	var out []historyLink
+	for _, l := range []historyLink{
+		{"current", d.History.Current},
+		{"prev-archive", d.History.PrevArchive},
+		{"next-archive", d.History.NextArchive},
+	} {
+		if l.path != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // ArticleURL is the public URL of an article's page here, BaseURL +

@@ -33,6 +33,7 @@ type rssDoc struct {
 	NSAtom           string     `xml:"xmlns:atom,attr"`
 	ContentNamespace string     `xml:"xmlns:content,attr"`
 	NSDC             string     `xml:"xmlns:dc,attr"`
+	NSHistory        string     `xml:"xmlns:fh,attr,omitempty"` // archive documents only
 	Channel          rssChannel `xml:"channel"`
 }
 
@@ -44,9 +45,10 @@ type rssDoc struct {
 // LastBuildDate to come after generator and docs as it always has.
 type rssChannel struct {
 	Title     string        `xml:"title"`
-	AtomLinks []rssAtomLink `xml:"atom:link"` // self, then the WebSub hub
+	AtomLinks []rssAtomLink `xml:"atom:link"` // self, the RFC 5005 links, then the WebSub hub
 	feeds.RssFeed
 	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
+	Archive       *struct{} `xml:"fh:archive"` // RFC 5005 fh:archive, nil for a current document
 	Items         []rssItem `xml:"item"`
 }
 
@@ -79,7 +81,8 @@ type rssSource struct {
 }
 
 // RSS writes d as an RSS 2.0 feed with an atom:link rel="self" (and
-// rel="hub" when Site.Hub is set). Each item's guid is ArticleURL
+// rel="hub" when Site.Hub is set, archive pages excepted), and the
+// RFC 5005 links and fh:archive of Doc.History. Each item's guid is ArticleURL
 // (isPermaLink="false": the item's link is the original article, not this
 // id), its author a dc:creator (RSS's author element requires an e-mail
 // address), and its full content a content:encoded.
@@ -90,6 +93,9 @@ func RSS(w io.Writer, s Site, d Doc) error {
 		ContentNamespace: nsContent,
 		NSDC:             nsDC,
 		Channel:          rssChannelOf(s, d),
+	}
+	if d.History.Archive {
+		doc.NSHistory = historyNS
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write rss: %w", err)
@@ -119,8 +125,14 @@ func rssChannelOf(s Site, d Doc) rssChannel {
 		},
 		Items: make([]rssItem, 0, len(d.Entries)),
 	}
-	if h := hub(s); h != "" {
+	for _, l := range historyLinks(d) {
+		c.AtomLinks = append(c.AtomLinks, rssAtomLink{Href: docURL(s, l.path, ".rss"), Rel: l.rel, Type: "application/rss+xml"})
+	}
+	if h := docHub(s, d); h != "" {
 		c.AtomLinks = append(c.AtomLinks, rssAtomLink{Href: h, Rel: "hub"})
+	}
+	if d.History.Archive {
+		c.Archive = &struct{}{}
 	}
 	if len(d.Entries) > 0 {
 		c.LastBuildDate = rfc822(newest(d.Entries))

@@ -65,6 +65,9 @@ func (h *Handler) renderOutput(ctx context.Context, b *bytes.Buffer, st *state, 
 	if out.Name != allOutput && d.Title == "" {
 		d.Title = out.Name
 	}
+	if d.History, err = h.currentHistory(ctx, d.Path, filter); err != nil {
+		return time.Time{}, err
+	}
 	site, err := h.site(ctx, st)
 	if err != nil {
 		return time.Time{}, err
@@ -91,6 +94,9 @@ func (h *Handler) renderTagFeed(ctx context.Context, b *bytes.Buffer, st *state,
 	}
 	if st.Title == "" {
 		d.Title = tag
+	}
+	if d.History, err = h.currentHistory(ctx, d.Path, feeds.Filter{TagsAll: []string{tag}}); err != nil {
+		return time.Time{}, err
 	}
 	site, err := h.site(ctx, st)
 	if err != nil {

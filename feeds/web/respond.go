@@ -66,6 +66,7 @@ const (
 type headerValues struct {
 	nosniff, vary, gzip, csp, referrer, noStore, text, html, frame []string
 	anyOrigin, expose, methods, allowHeaders, maxAge               []string
+	immutable                                                      []string // Cache-Control of full archive pages
 }
 
 func newHeaderValues() headerValues {
@@ -85,6 +86,7 @@ func newHeaderValues() headerValues {
 		methods:      []string{corsMethods},
 		allowHeaders: []string{corsHeaders},
 		maxAge:       []string{corsMaxAge},
+		immutable:    []string{immutableCC},
 	}
 }
 

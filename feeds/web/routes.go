@@ -39,6 +39,7 @@ func (h *Handler) routes(g prometheus.Gatherer, hub, callback http.Handler) *htt
 	for _, p := range []string{"/feeds/{file}", "/tags/{tag}", "/sources.json", "/opml"} {
 		mux.HandleFunc("OPTIONS "+p, h.preflight)
 	}
+	h.archiveRoutes(mux)
 	if g != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	} else {

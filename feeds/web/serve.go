@@ -53,8 +53,8 @@ func (h *Handler) lookup(ctx context.Context, st *state, key string, page bool, 
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderTimeout)
 		defer cancel()
-		shows := new(bool)
-		ctx = context.WithValue(ctx, showsStateKey{}, shows)
+		shows, immutable := new(bool), new(bool)
+		ctx = context.WithValue(context.WithValue(ctx, showsStateKey{}, shows), immutableKey{}, immutable)
 		var b bytes.Buffer
 		modified, err := build(ctx, &b)
 		if err != nil {
@@ -64,7 +64,11 @@ func (h *Handler) lookup(ctx context.Context, st *state, key string, page bool, 
 		if *shows && !stateGen {
 			docStateGen, gen = true, sgen
 		}
-		d := newDoc(key, b.Bytes(), ctype, cc, page, modified, prev, time.Now())
+		docCC := cc
+		if *immutable {
+			docCC = h.hv.immutable
+		}
+		d := newDoc(key, b.Bytes(), ctype, docCC, page, modified, prev, time.Now())
 		d.gen, d.st, d.stateGen, d.route = gen, st, docStateGen, route
 		d.link = st.links(key, page)
 		h.cache.put(d, h.valid)
@@ -119,13 +123,16 @@ func (h *Handler) generation(stateGen bool) uint64 {
 var errCanceled = errors.New("request canceled")
 
 // fail maps a render error to its answer: the one error→status function.
-// Not found is 404; a client that left or a render that timed out is 503;
+// Not found is 404, gone (an archive page retention emptied) 410; a client that left or a render that timed out is 503;
 // anything else is 500 and logged at error.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, page bool, err error) {
 	var moved movedError
+	var gone goneError
 	switch {
 	case errors.As(err, &moved):
 		http.Redirect(w, r, moved.to, http.StatusMovedPermanently)
+	case errors.As(err, &gone):
+		h.errorPage(w, r, page, http.StatusGone, gone.msg)
 	case errors.Is(err, feeds.ErrNotFound):
 		h.notFound(w, r, page, notFoundMessage(err))
 	case errors.Is(err, errCanceled) || errors.Is(err, context.Canceled):

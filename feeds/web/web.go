@@ -68,6 +68,8 @@ type Store interface {
 	// SourceFeedTitles returns the title each source's feed gives itself,
 	// by source name; sources whose feed has none are absent.
 	SourceFeedTitles(ctx context.Context) (map[string]string, error)
+	// ArchiveStore reads the RFC 5005 archive pages (archive.go).
+	ArchiveStore
 }
 
 // Settings is the part of the configuration a reload can change for the

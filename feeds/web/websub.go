@@ -38,9 +38,16 @@ func (st *state) selfURL(key string) string {
 	return st.BaseURL + (&url.URL{Path: key[1:]}).EscapedPath()
 }
 
-// isFeedKey reports whether a cache key is an output's or a tag's feed.
+// isFeedKey reports whether a cache key is an output's or a tag's feed:
+// one segment under /feeds/ or /tags/, as resolveTopic takes them. Their
+// archive pages (/feeds/all/archive/3.atom) are no topics: they advertise
+// no hub.
 func isFeedKey(key string) bool {
-	return strings.HasPrefix(key, "/feeds/") || strings.HasPrefix(key, "/tags/")
+	rest, ok := strings.CutPrefix(key, "/feeds/")
+	if !ok {
+		rest, ok = strings.CutPrefix(key, "/tags/")
+	}
+	return ok && !strings.Contains(rest, "/")
 }
 
 // Document is one version of a feed document, as the WebSub hub delivers it.
