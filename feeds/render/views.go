@@ -16,9 +16,8 @@ import (
 // view is what the layout needs on every page, plus the page's own Page.
 type view struct {
 	Lang, Title, SiteTitle string
-	Home, SourcesURL       string // internal links carry BaseURL's path prefix
-	AllAtom, AllRSS        string
-	AllJSON                string
+	Home, SourcesURL       string     // internal links carry BaseURL's path prefix
+	All                    []feedLink // the feeds of every article, one per format
 	Feeds                  []feedLink // autodiscovery, most specific first
 	Canonical              string
 	Wide                   bool // a page of tables (/sources), given more width than text pages
@@ -26,11 +25,13 @@ type view struct {
 	prefix                 string
 }
 
-// feedLink is one <link rel="alternate"> for feed autodiscovery. The
-// template writes the media type from Format as literal text, since
-// html/template would escape the "+" of a value as &#43;, which some
-// regexp-based discovery code does not decode.
-type feedLink struct{ Format, Title, Href string }
+// feedLink is a feed in one format: a link to subscribe, and a <link
+// rel="alternate"> for autodiscovery (Title).
+type feedLink struct {
+	Name, Title string
+	Type        template.HTMLAttr // type="…" (see Format.typeAttr)
+	Href        string
+}
 
 // ref is a named link.
 type ref struct{ Name, URL string }
@@ -44,8 +45,11 @@ type tagRef struct {
 // stamp is a date for people and for <time datetime>.
 type stamp struct{ Human, ISO string }
 
-// feedSet is one feed in its three formats, absolute URLs for subscribing.
-type feedSet struct{ Title, Description, Atom, RSS, JSON string }
+// feedSet is one feed in every format, absolute URLs for subscribing.
+type feedSet struct {
+	Title, Description string
+	Links              []feedLink
+}
 
 type indexView struct {
 	Outputs          []feedSet
@@ -119,32 +123,29 @@ func newView(s Site, title string) view {
 		SiteTitle:  siteTitle(s),
 		Home:       prefix,
 		SourcesURL: prefix + "sources",
-		AllAtom:    all.Atom,
-		AllRSS:     all.RSS,
-		AllJSON:    all.JSON,
+		All:        all.Links,
 		Feeds:      all.links(siteTitle(s)),
 		prefix:     prefix,
 	}
 }
 
-// outputFeeds is a feed path's three formats.
+// outputFeeds is a feed path in every format.
 func outputFeeds(s Site, path, title, desc string) feedSet {
-	return feedSet{
-		Title:       title,
-		Description: desc,
-		Atom:        docURL(s, path, ".atom"),
-		RSS:         docURL(s, path, ".rss"),
-		JSON:        docURL(s, path, ".json"),
+	fs := feedSet{Title: title, Description: desc}
+	for _, f := range Formats() {
+		fs.Links = append(fs.Links, feedLink{Name: f.Name, Title: f.Title, Type: f.typeAttr(), Href: docURL(s, path, "."+f.Ext)})
 	}
+	return fs
 }
 
 // links are the autodiscovery links of a feed.
 func (f feedSet) links(title string) []feedLink {
-	return []feedLink{
-		{Format: "atom", Title: title + " (Atom)", Href: f.Atom},
-		{Format: "rss", Title: title + " (RSS)", Href: f.RSS},
-		{Format: "json", Title: title + " (JSON Feed)", Href: f.JSON},
+	out := make([]feedLink, len(f.Links))
+	for i, l := range f.Links {
+		l.Title = title + " (" + l.Title + ")"
+		out[i] = l
 	}
+	return out
 }
 
 // articleItems builds list items.

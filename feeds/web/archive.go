@@ -101,8 +101,8 @@ func (h *Handler) archive(w http.ResponseWriter, r *http.Request, st *state, af 
 		h.badRequest(w, r, false, "archive page number must be a positive integer without leading zeros")
 		return
 	}
-	key := "/" + archivePath(af.path, n) + "." + f.ext
-	h.serve(w, r, st, key, false, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	key := "/" + archivePath(af.path, n) + "." + f.Ext
+	h.serve(w, r, st, key, false, f.ContentType, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderArchivePage(ctx, b, st, af, n, f)
 	})
 }
@@ -158,7 +158,7 @@ func (e goneError) Error() string { return e.msg }
 // renderArchivePage writes page n of af. Only sealed pages are marked
 // fh:archive: the open page still takes new articles. A sealed page that
 // is still full is marked immutable.
-func (h *Handler) renderArchivePage(ctx context.Context, b *bytes.Buffer, st *state, af archiveFeed, n int, f format) (time.Time, error) {
+func (h *Handler) renderArchivePage(ctx context.Context, b *bytes.Buffer, st *state, af archiveFeed, n int, f render.Format) (time.Time, error) {
 	x, arts, err := h.store.ArchivePage(ctx, af.path, af.filter, ArchivePageSize, n)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load archive page: %w", err)
@@ -188,7 +188,7 @@ func (h *Handler) renderArchivePage(ctx context.Context, b *bytes.Buffer, st *st
 	if err != nil {
 		return time.Time{}, err
 	}
-	return newestChange(arts), f.write(b, site, d)
+	return newestChange(arts), f.Write(b, site, d)
 }
 
 // currentHistory is the archive link of a feed's current document: its

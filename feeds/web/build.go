@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -32,27 +31,8 @@ const (
 	tagArticles    = DefaultLimit
 )
 
-// format is one feed format: its extension, content type and writer.
-type format struct {
-	ext, ctype string
-	write      func(io.Writer, render.Site, render.Doc) error
-}
-
-// formatOf is the feed format of a file extension (without the dot).
-func formatOf(ext string) (format, bool) {
-	switch ext {
-	case "atom":
-		return format{"atom", render.ContentTypeAtom, render.Atom}, true
-	case "rss":
-		return format{"rss", render.ContentTypeRSS, render.RSS}, true
-	case "json":
-		return format{"json", render.ContentTypeJSON, render.JSON}, true
-	}
-	return format{}, false
-}
-
 // renderOutput writes a configured output or the built-in "all".
-func (h *Handler) renderOutput(ctx context.Context, b *bytes.Buffer, st *state, out feeds.Output, f format) (time.Time, error) {
+func (h *Handler) renderOutput(ctx context.Context, b *bytes.Buffer, st *state, out feeds.Output, f render.Format) (time.Time, error) {
 	filter := out.Filter
 	if filter.Limit <= 0 {
 		filter.Limit = DefaultLimit
@@ -72,12 +52,12 @@ func (h *Handler) renderOutput(ctx context.Context, b *bytes.Buffer, st *state, 
 	if err != nil {
 		return time.Time{}, err
 	}
-	return modified, f.write(b, site, d)
+	return modified, f.Write(b, site, d)
 }
 
 // renderTagFeed writes the feed of one tag; ErrNotFound when no article
 // carries it.
-func (h *Handler) renderTagFeed(ctx context.Context, b *bytes.Buffer, st *state, tag string, f format) (time.Time, error) {
+func (h *Handler) renderTagFeed(ctx context.Context, b *bytes.Buffer, st *state, tag string, f render.Format) (time.Time, error) {
 	if err := h.tagExists(ctx, tag); err != nil {
 		return time.Time{}, err
 	}
@@ -102,7 +82,7 @@ func (h *Handler) renderTagFeed(ctx context.Context, b *bytes.Buffer, st *state,
 	if err != nil {
 		return time.Time{}, err
 	}
-	return modified, f.write(b, site, d)
+	return modified, f.Write(b, site, d)
 }
 
 // tagExists is nil when at least one article carries tag.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/feedloom/feedloom/feeds/render"
 )
 
 // routes is the routes table: every URL feedloom answers, in one place.
@@ -141,12 +143,12 @@ func validTag(s string) bool {
 }
 
 // splitFeedFile splits "NAME.atom" into NAME and its format.
-func splitFeedFile(file string) (string, format, bool) {
+func splitFeedFile(file string) (string, render.Format, bool) {
 	i := strings.LastIndexByte(file, '.')
 	if i <= 0 {
-		return "", format{}, false
+		return "", render.Format{}, false
 	}
-	f, ok := formatOf(file[i+1:])
+	f, ok := render.FormatOf(file[i+1:])
 	return file[:i], f, ok
 }
 
@@ -172,7 +174,7 @@ func (h *Handler) outputFeed(st *state, file string) (string, string, builder, b
 	if !ok {
 		return "", "", nil, false
 	}
-	return "/feeds/" + name + "." + f.ext, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	return "/feeds/" + name + "." + f.Ext, f.ContentType, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderOutput(ctx, b, st, out, f)
 	}, true
 }
@@ -208,7 +210,7 @@ func (h *Handler) tagFeed(st *state, file string) (string, string, builder, bool
 	if !ok || !validTag(tag) {
 		return "", "", nil, false
 	}
-	return "/tags/" + tag + "." + f.ext, f.ctype, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
+	return "/tags/" + tag + "." + f.Ext, f.ContentType, func(ctx context.Context, b *bytes.Buffer) (time.Time, error) {
 		return h.renderTagFeed(ctx, b, st, tag, f)
 	}, true
 }
