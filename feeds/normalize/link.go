@@ -266,52 +266,11 @@ type lazyBase struct {
 	parsed bool
 }
 
-// get returns the parsed base, or nil when it is not an absolute http(s) URL.
-func (l *lazyBase) get() *url.URL {
+// Base returns the parsed base, or nil when it is not an absolute http(s)
+// URL: the fastsan.Resolver of HTML fields.
+func (l *lazyBase) Base() *url.URL {
 	if !l.parsed {
 		l.url, l.parsed = baseURL(l.raw), true
 	}
 	return l.url
-}
-
-// resolveURL resolves v against base and checks its scheme: http and https
-// everywhere, mailto for links, data: raster images for images.
-func resolveURL(v string, base *lazyBase, img bool) (string, bool) {
-	u, err := url.Parse(strings.TrimSpace(v))
-	if err != nil {
-		return "", false
-	}
-	return resolveParsed(u, "", base, img)
-}
-
-// resolveParsed is resolveURL of a parsed URL; s is u.String() when the
-// caller has it already, else "".
-func resolveParsed(u *url.URL, s string, base *lazyBase, img bool) (string, bool) {
-	if !u.IsAbs() {
-		b := base.get()
-		if b == nil {
-			return "", false
-		}
-		u, s = b.ResolveReference(u), ""
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "https":
-		if u.Host == "" {
-			return "", false
-		}
-	case "mailto":
-		if img {
-			return "", false
-		}
-	case "data":
-		if !img || !dataImage.MatchString(u.Opaque) {
-			return "", false
-		}
-	default:
-		return "", false
-	}
-	if s == "" {
-		s = u.String()
-	}
-	return s, true
 }
