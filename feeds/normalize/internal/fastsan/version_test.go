@@ -26,9 +26,10 @@ func TestProvenVersions(t *testing.T) {
 		}
 		if got != dep.proven {
 			t.Errorf("go.mod has %s %q, but the sanitiser's fast path (feeds/normalize/internal/fastsan) was "+
-				"proven against %s. Re-run `go test ./feeds/normalize/...` and, for a while each, "+
-				"`go test ./feeds/normalize/... -run '^$' -fuzz 'NAME$'` for FuzzHTMLDirect, FuzzHTMLDirectMarkup, "+
-				"FuzzQuickTokens and FuzzPlainAbsURL; re-read what changed upstream (CONTRIBUTING.md, "+
+				"proven against %s. Re-run `go test ./feeds/normalize/...` and, for a while each, the fuzz targets "+
+				"`go test ./feeds/normalize/ -run '^$' -fuzz 'FuzzHTMLDirect$'` (and FuzzHTMLDirectMarkup) and "+
+				"`go test ./feeds/normalize/internal/fastsan/ -run '^$' -fuzz 'FuzzQuickTokens$'` (and FuzzPlainAbsURL); "+
+				"re-read what changed upstream (CONTRIBUTING.md, "+
 				"\"Upgrading bluemonday and golang.org/x/net\"); then set the Proven constants in "+
 				"feeds/normalize/internal/fastsan/fastsan.go to the new version",
 				dep.path, got, dep.proven)
