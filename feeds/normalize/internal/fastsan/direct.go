@@ -14,9 +14,9 @@ import (
 // which costs about twice what finish does.
 //
 // Why it writes what the sanitiser followed by finish would, byte for byte.
-// The sanitiser (bluemonday's sanitize, v1.0.27, under newPolicy) reads the
-// same tokens, from the same tokenizer, that finish reads from the raw
-// input: raw text (script, textarea, xmp, plaintext …) and malformed markup
+// The sanitiser (bluemonday's sanitize, ProvenBluemonday, under the policy
+// feeds/normalize builds from rules.go) reads the same tokens, from the
+// same tokenizer, that finish reads from the raw input: raw text (script, textarea, xmp, plaintext …) and malformed markup
 // come out of both alike. What it writes of each token depends on the
 // token and on the little state sanitiser below mirrors, and what it writes
 // finish reads back as the same tokens, less what it dropped: it escapes
@@ -44,11 +44,11 @@ import (
 // only elements of tagID, only attributes keepAttr allows, URLs only when
 // both the sanitiser's check and finish's accept them. What it does not
 // reproduce (data: URLs with white space, which the sanitiser rewrites) it
-// declines, and html runs the sanitiser and finish after all. Tests hold
-// both paths to the same output on fuzzed and real input
-// (differential_test.go), and check what this relies on of bluemonday
-// (direct_internal_test.go): an upgrade of it must pass them, or the
-// direct path must change with it.
+// declines, and feeds/normalize runs the sanitiser and Finish after all.
+// Its differential tests (feeds/normalize/differential_test.go,
+// direct_test.go) hold both paths to the same output on fuzzed and real
+// input, and check what this relies on of bluemonday: an upgrade of it
+// must pass them, or the direct path must change with it.
 
 // skipsContent are the elements whose content the sanitiser drops with
 // their tags: bluemonday's defaults and SkipContent.
@@ -66,7 +66,7 @@ var skipsContent = func() map[string]bool {
 }()
 
 // sanitiser is the state bluemonday's sanitize keeps from token to token,
-// under newPolicy, as far as it decides what the sanitiser writes.
+// under the policy, as far as it decides what the sanitiser writes.
 type sanitiser struct {
 	// skipping and depth are its skipElementContent and
 	// skippingElementsCount: inside an element of skipsContent it writes
@@ -199,8 +199,7 @@ const (
 // directURL is what the sanitiser and then finish make of the value of an
 // href (img false) or src (img true) that keepAttr kept. The sanitiser
 // (bluemonday's validURL under RequireParseableURLs, AllowRelativeURLs and
-// the schemes of newPolicy) trims the value, removes it when it holds white
-// space (bar data: URLs, which it rewrites: those are left to it), does not
+// URLSchemes) trims the value, removes it when it holds white space (bar data: URLs, which it rewrites: those are left to it), does not
 // parse, has a scheme other than URLSchemes or a data: image, or is
 // relative and empty, and otherwise writes the parsed URL re-serialised.
 // finish then resolves and checks that (resolveURL); when the sanitiser

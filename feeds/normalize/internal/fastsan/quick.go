@@ -29,7 +29,8 @@ type tokens interface {
 // than UnescapeString does, it stops before returning that token and sets
 // declined: the caller then starts again with x/net/html. What it returns up to
 // there is what x/net/html returns (tested token for token in
-// quick_test.go, and through the direct path against the sanitiser).
+// quick_test.go, and through the direct path against the sanitiser in
+// feeds/normalize).
 type quickTokens struct {
 	s        []byte
 	pos      int
