@@ -15,13 +15,14 @@ import (
 //
 // Why it writes what the sanitiser followed by finish would, byte for byte.
 // The sanitiser (bluemonday's sanitize, ProvenBluemonday, under the policy
-// feeds/normalize builds from rules.go) reads the same tokens, from the
-// same tokenizer, that finish reads from the raw input: raw text (script,
-// textarea, xmp, plaintext …) and malformed markup come out of both alike. What it writes of each token depends on the
-// token and on the little state sanitiser below mirrors, and what it writes
-// finish reads back as the same tokens, less what it dropped: it escapes
-// all text and attribute values, which the tokenizer decodes back to what
-// they were, and writes no element the tokenizer reads raw text after.
+// feeds/normalize builds from rules.go) reads the same tokens, from the same
+// tokenizer, that finish reads from the raw input: raw text (script,
+// textarea, xmp, plaintext …) and malformed markup come out of both alike.
+// What it writes of each token depends on the token and on the little state
+// sanitiser below mirrors, and what it writes finish reads back as the same
+// tokens, less what it dropped: it escapes all text and attribute values,
+// which the tokenizer decodes back to what they were, and writes no element
+// the tokenizer reads raw text after.
 // Of each token it:
 //
 //   - writes text escaped, which finish's tokenizer decodes to the same
