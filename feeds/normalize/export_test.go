@@ -14,7 +14,7 @@ func SanitisedHTML(n *Normalizer, raw, base string) string {
 		return ""
 	}
 	raw = cleanText(cutBytes(raw, MaxRawHTMLBytes), false)
-	out := n.bluemonday(raw, &lazyBase{raw: base})
+	out := n.bluemonday(raw, &fastsan.Base{Raw: base, Parse: baseURL})
 	return strings.TrimSpace(cleanText(out, false))
 }
 
@@ -25,6 +25,6 @@ func TakesDirect(raw, base string) bool {
 	if !strings.ContainsAny(raw, "<&") {
 		return false
 	}
-	_, ok := fastsan.Sanitise(raw, &lazyBase{raw: base}, MaxHTMLBytes)
+	_, ok := fastsan.Sanitise(raw, &fastsan.Base{Raw: base, Parse: baseURL}, MaxHTMLBytes)
 	return ok
 }

@@ -22,13 +22,13 @@ const (
 // UTF-8 repaired, characters XML forbids removed, at most MaxHTMLBytes, and
 // every element closed.
 func (n *Normalizer) HTML(raw, base string) string {
-	return n.html(raw, &lazyBase{raw: base})
+	return n.html(raw, &fastsan.Base{Raw: base, Parse: baseURL})
 }
 
 // html is HTML with a base shared by the fields of one item. The fast path
 // (fastsan) takes plain text and the markup most feeds send; bluemonday
 // takes what it declines.
-func (n *Normalizer) html(raw string, base *lazyBase) string {
+func (n *Normalizer) html(raw string, base *fastsan.Base) string {
 	if raw == "" {
 		return ""
 	}
@@ -50,7 +50,7 @@ func (n *Normalizer) html(raw string, base *lazyBase) string {
 
 // bluemonday sanitises raw under the policy and re-serialises the result
 // with fastsan.Finish: what fastsan.Sanitise reproduces, for any input.
-func (n *Normalizer) bluemonday(raw string, base *lazyBase) string {
+func (n *Normalizer) bluemonday(raw string, base *fastsan.Base) string {
 	// The sanitiser writes into a buffer sized for its output and Finish
 	// reads that buffer, so its output is never copied into a string.
 	var buf bytes.Buffer

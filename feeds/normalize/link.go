@@ -256,21 +256,3 @@ func hostChars(h string) bool {
 	}
 	return true
 }
-
-// lazyBase is a base URL parsed on first use: most links and images in
-// articles are absolute, so most items never need theirs parsed, and an
-// item's summary and content share the one parse.
-type lazyBase struct {
-	raw    string
-	url    *url.URL
-	parsed bool
-}
-
-// Base returns the parsed base, or nil when it is not an absolute http(s)
-// URL: the fastsan.Resolver of HTML fields.
-func (l *lazyBase) Base() *url.URL {
-	if !l.parsed {
-		l.url, l.parsed = baseURL(l.raw), true
-	}
-	return l.url
-}

@@ -205,7 +205,7 @@ const (
 // relative and empty, and otherwise writes the parsed URL re-serialised.
 // finish then resolves and checks that (resolveURL); when the sanitiser
 // wrote back the value as it was, the URL already parsed is that one.
-func directURL(val []byte, base Resolver, img bool) (string, urlFate) {
+func directURL(val []byte, base *Base, img bool) (string, urlFate) {
 	if plainAbsURL(val) {
 		// What parsedURL returns for it, without parsing (most links and
 		// image sources in feeds are such URLs; TestPlainAbsURL and
@@ -217,7 +217,7 @@ func directURL(val []byte, base Resolver, img bool) (string, urlFate) {
 
 // parsedURL is directURL of any value: parsed, checked, re-serialised and
 // resolved.
-func parsedURL(val []byte, base Resolver, img bool) (string, urlFate) {
+func parsedURL(val []byte, base *Base, img bool) (string, urlFate) {
 	v := strings.TrimSpace(string(val))
 	if strings.ContainsAny(v, " \t\n") {
 		if strings.HasPrefix(v, "data:") {

@@ -80,14 +80,14 @@ func FuzzPlainAbsURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, v string) { checkPlainURL(t, v) })
 }
 
-// baseOf is a Resolver for tests: the base URL parsed, nil when it is not
-// an absolute http(s) URL.
-type baseOf string
-
-func (b baseOf) Base() *url.URL {
-	u, err := url.Parse(string(b))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil
-	}
-	return u
+// baseOf is a Base for tests: raw parsed, nil when it is not an absolute
+// http(s) URL.
+func baseOf(raw string) *Base {
+	return &Base{Raw: raw, Parse: func(raw string) *url.URL {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil
+		}
+		return u
+	}}
 }

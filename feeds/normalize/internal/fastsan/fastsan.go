@@ -9,7 +9,6 @@ package fastsan
 
 import (
 	"bytes"
-	"net/url"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -23,25 +22,18 @@ const (
 	ProvenXNet       = "v0.62.0"
 )
 
-// Resolver gives the base URL relative href and src values resolve
-// against, or nil when there is none (such URLs are then dropped). It is
-// asked only for a relative URL, so a caller can parse its base lazily.
-type Resolver interface {
-	Base() *url.URL
-}
-
 // Sanitise returns what bluemonday under the policy followed by Finish
 // would write of raw, at most max bytes, with ok true; or ok false when raw
 // holds something the fast path does not reproduce, and the caller must
 // run bluemonday and Finish itself.
-func Sanitise(raw string, base Resolver, max int) (out string, ok bool) {
+func Sanitise(raw string, base *Base, max int) (out string, ok bool) {
 	return finishDirect(raw, base, max)
 }
 
 // Finish re-serialises what bluemonday wrote under the policy (see finish):
 // URLs resolved and re-checked, rel set on links, elements closed, at most
 // max bytes.
-func Finish(sanitised *bytes.Buffer, base Resolver, max int) string {
+func Finish(sanitised *bytes.Buffer, base *Base, max int) string {
 	out, _ := finish(html.NewTokenizer(sanitised), sanitised.Len(), base, max, false)
 	return out
 }

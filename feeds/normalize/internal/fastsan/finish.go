@@ -60,7 +60,7 @@ func set(names ...string) uint64 {
 // It reads tags with TagName and TagAttr rather than Token, and builds each
 // start tag in one reused buffer: this pass runs on every article, and
 // Token's strings and attribute slices would be most of its cost.
-func finish(z tokens, size int, base Resolver, max int, direct bool) (string, bool) {
+func finish(z tokens, size int, base *Base, max int, direct bool) (string, bool) {
 	var b strings.Builder
 	b.Grow(min(size+size/8, max))
 	open := make([]uint8, 0, maxDepth)
@@ -300,7 +300,7 @@ const (
 // without a usable href (the latter's text stays). With direct set it
 // first keeps only the attributes the sanitiser would have kept, as it
 // would have kept them (direct.go).
-func startTag(dst []byte, z tokens, id uint8, hasAttr bool, base Resolver, direct bool) ([]byte, tagFate) {
+func startTag(dst []byte, z tokens, id uint8, hasAttr bool, base *Base, direct bool) ([]byte, tagFate) {
 	name := tagNames[id]
 	isA, isImg := id == idA, id == idImg
 	dst = append(dst, '<')

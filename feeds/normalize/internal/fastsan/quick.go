@@ -47,7 +47,7 @@ func newQuickTokens(s []byte) *quickTokens { return &quickTokens{s: s} }
 
 // finishDirect is finish on the direct path: with quickTokens, and again
 // with x/net/html's Tokenizer when they decline the input.
-func finishDirect(raw string, base Resolver, max int) (string, bool) {
+func finishDirect(raw string, base *Base, max int) (string, bool) {
 	q := quickPool.Get().(*quickTokens)
 	// Its own copy of raw, in a buffer it keeps: names are lower-cased in
 	// place. Nothing finish returns refers to it.
