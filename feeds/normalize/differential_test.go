@@ -152,8 +152,8 @@ func TestDirectHitRate(t *testing.T) {
 	}
 }
 
-// TestHTMLDirectRandomMarkup holds the direct path to the sanitiser and
-// finish on generated markup.
+// TestHTMLDirectRandomMarkup holds HTML to the reference on generated
+// markup.
 func TestHTMLDirectRandomMarkup(t *testing.T) {
 	n := normalize.New()
 	count := 20000
