@@ -2,46 +2,21 @@ package normalize_test
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/normalize/internal/samples"
 	"github.com/mmcdole/gofeed"
 )
-
-// findShared returns ../shared next to the repository root (the directory
-// holding go.mod, found by walking up from the test's directory) when its
-// corpus is present.
-func findShared() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "corpus")); err != nil {
-		return "", fmt.Errorf("shared corpus not present: %w", err)
-	}
-	return shared, nil
-}
 
 // corpusItems returns items of a few corpus feeds, or skips the test when
 // ../shared is absent.
 func corpusItems(tb testing.TB) []feeds.Item {
 	tb.Helper()
-	shared, err := findShared()
+	shared, err := samples.FindShared()
 	if err != nil {
 		tb.Skipf("skipping: %v", err)
 	}
@@ -50,7 +25,7 @@ func corpusItems(tb testing.TB) []feeds.Item {
 
 // seedItems is corpusItems for fuzz seeds: nil when ../shared is absent.
 func seedItems() []feeds.Item {
-	shared, err := findShared()
+	shared, err := samples.FindShared()
 	if err != nil {
 		return nil
 	}

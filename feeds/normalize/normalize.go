@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedloom/feedloom/feeds"
+	"github.com/feedloom/feedloom/feeds/normalize/internal/fastsan"
 	"github.com/microcosm-cc/bluemonday"
 )
 
@@ -56,7 +57,7 @@ func (n *Normalizer) article(it feeds.Item, now time.Time, outlets ...string) fe
 	// Relative URLs in the text are relative to the article's page; its
 	// canonical link keeps the hash free of tracking parameters and case.
 	link := Link(it.Link)
-	base := &lazyBase{raw: link} // parsed at most once, for both fields
+	base := &fastsan.Base{Raw: link, Parse: baseURL} // parsed at most once, for both fields
 	a := feeds.Article{
 		GUID:      cleanGUID(it.GUID),
 		Link:      link,

@@ -1,4 +1,4 @@
-package normalize
+package fastsan
 
 import "testing"
 
@@ -15,12 +15,12 @@ func TestMaxEscapedLen(t *testing.T) {
 
 // Every element the policy allows has an id, and only the void ones are void.
 func TestTagIDs(t *testing.T) {
-	for _, e := range elements {
+	for _, e := range Elements {
 		if id, ok := tagID[e]; !ok || isVoid(id) || tagNames[id] != e {
 			t.Errorf("element %q: id %d, %v", e, id, ok)
 		}
 	}
-	for _, e := range voidElements {
+	for _, e := range VoidElements {
 		if id, ok := tagID[e]; !ok || !isVoid(id) || tagNames[id] != e {
 			t.Errorf("void element %q: id %d, %v", e, id, ok)
 		}

@@ -1,4 +1,4 @@
-package normalize
+package fastsan
 
 import (
 	"bytes"
@@ -29,7 +29,8 @@ type tokens interface {
 // than UnescapeString does, it stops before returning that token and sets
 // declined: the caller then starts again with x/net/html. What it returns up to
 // there is what x/net/html returns (tested token for token in
-// quick_test.go, and through the direct path against the sanitiser).
+// quick_test.go, and through the direct path against the sanitiser in
+// feeds/normalize).
 type quickTokens struct {
 	s        []byte
 	pos      int
@@ -46,7 +47,7 @@ func newQuickTokens(s []byte) *quickTokens { return &quickTokens{s: s} }
 
 // finishDirect is finish on the direct path: with quickTokens, and again
 // with x/net/html's Tokenizer when they decline the input.
-func finishDirect(raw string, base *lazyBase, max int) (string, bool) {
+func finishDirect(raw string, base *Base, max int) (string, bool) {
 	q := quickPool.Get().(*quickTokens)
 	// Its own copy of raw, in a buffer it keeps: names are lower-cased in
 	// place. Nothing finish returns refers to it.

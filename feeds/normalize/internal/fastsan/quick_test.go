@@ -1,11 +1,12 @@
-package normalize_test
+package fastsan_test
 
 import (
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/feedloom/feedloom/feeds/normalize"
+	"github.com/feedloom/feedloom/feeds/normalize/internal/fastsan"
+	"github.com/feedloom/feedloom/feeds/normalize/internal/samples"
 )
 
 // quickCases are the markup quickTokens reads itself, and edges of what it
@@ -30,17 +31,17 @@ var quickCases = []string{
 // TestQuickTokensMatchXNetHTML holds quickTokens to x/net/html's Tokenizer,
 // token for token, on everything the direct path is tested on.
 func TestQuickTokensMatchXNetHTML(t *testing.T) {
-	fields := append(append([]string(nil), quickCases...), directFields(t)...)
+	fields := append(append([]string(nil), quickCases...), samples.Fields(t)...)
 	count := 20000
 	if testing.Short() || raceEnabled {
 		count = 2000
 	}
 	for seed := range uint64(count) {
-		fields = append(fields, randomMarkup(seed, 1+int(seed%60)))
+		fields = append(fields, samples.Markup(seed, 1+int(seed%60)))
 	}
 	whole, declined := 0, 0
 	for _, raw := range fields {
-		diff, _, dec := normalize.QuickTokensDiffer(raw)
+		diff, _, dec := fastsan.QuickTokensDiffer(raw)
 		if diff != "" {
 			t.Errorf("%.200q: %s", raw, diff)
 		}
@@ -53,9 +54,9 @@ func TestQuickTokensMatchXNetHTML(t *testing.T) {
 	t.Logf("%d documents read whole, %d declined part way", whole, declined)
 	// Generated news (the bench's shapes, and one hostile snippet in
 	// five) is read whole but for raw text elements and comments.
-	for _, it := range benchNews(3, 200) {
+	for _, it := range samples.News(3, 200) {
 		for _, s := range []string{it.Summary, it.Content} {
-			at := normalize.QuickDeclinesAt(s)
+			at := fastsan.QuickDeclinesAt(s)
 			if at < 0 {
 				continue
 			}
@@ -76,10 +77,10 @@ func FuzzQuickTokens(f *testing.F) {
 		f.Add(s)
 	}
 	for seed := range uint64(50) {
-		f.Add(randomMarkup(seed, 30))
+		f.Add(samples.Markup(seed, 30))
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		if diff, _, _ := normalize.QuickTokensDiffer(raw); diff != "" {
+		if diff, _, _ := fastsan.QuickTokensDiffer(raw); diff != "" {
 			t.Fatalf("%q: %s", raw, diff)
 		}
 	})

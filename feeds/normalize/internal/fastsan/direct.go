@@ -1,4 +1,4 @@
-package normalize
+package fastsan
 
 import (
 	"bytes"
@@ -14,14 +14,15 @@ import (
 // which costs about twice what finish does.
 //
 // Why it writes what the sanitiser followed by finish would, byte for byte.
-// The sanitiser (bluemonday's sanitize, v1.0.27, under newPolicy) reads the
-// same tokens, from the same tokenizer, that finish reads from the raw
-// input: raw text (script, textarea, xmp, plaintext …) and malformed markup
-// come out of both alike. What it writes of each token depends on the
-// token and on the little state sanitiser below mirrors, and what it writes
-// finish reads back as the same tokens, less what it dropped: it escapes
-// all text and attribute values, which the tokenizer decodes back to what
-// they were, and writes no element the tokenizer reads raw text after.
+// The sanitiser (bluemonday's sanitize, ProvenBluemonday, under the policy
+// feeds/normalize builds from rules.go) reads the same tokens, from the same
+// tokenizer, that finish reads from the raw input: raw text (script,
+// textarea, xmp, plaintext …) and malformed markup come out of both alike.
+// What it writes of each token depends on the token and on the little state
+// sanitiser below mirrors, and what it writes finish reads back as the same
+// tokens, less what it dropped: it escapes all text and attribute values,
+// which the tokenizer decodes back to what they were, and writes no element
+// the tokenizer reads raw text after.
 // Of each token it:
 //
 //   - writes text escaped, which finish's tokenizer decodes to the same
@@ -33,7 +34,7 @@ import (
 //   - drops the tags of elements it does not allow, as finish does with tags
 //     it does not know, counting those whose content it skips;
 //   - writes a start tag of an allowed element, unless skipping, with the
-//     attributes keepAttr keeps (attrRules, the very rules the policy is
+//     attributes keepAttr keeps (AttrRules, the very rules the policy is
 //     built from), an href or src replaced by what its URL check returns
 //     (directURL), escaped: finish reads back exactly those names and
 //     values. An a or img left with no attribute it removes, and the end
@@ -44,19 +45,19 @@ import (
 // only elements of tagID, only attributes keepAttr allows, URLs only when
 // both the sanitiser's check and finish's accept them. What it does not
 // reproduce (data: URLs with white space, which the sanitiser rewrites) it
-// declines, and html runs the sanitiser and finish after all. Tests hold
-// both paths to the same output on fuzzed and real input
-// (differential_test.go), and check what this relies on of bluemonday
-// (direct_internal_test.go): an upgrade of it must pass them, or the
-// direct path must change with it.
+// declines, and feeds/normalize runs the sanitiser and Finish after all.
+// Its differential tests (feeds/normalize/differential_test.go,
+// direct_test.go) hold both paths to the same output on fuzzed and real
+// input, and check what this relies on of bluemonday: an upgrade of it
+// must pass them, or the direct path must change with it.
 
 // skipsContent are the elements whose content the sanitiser drops with
-// their tags: bluemonday's defaults and newPolicy's skipContent.
+// their tags: bluemonday's defaults and SkipContent.
 var skipsContent = func() map[string]bool {
 	m := map[string]bool{}
 	for _, e := range [][]string{
 		{"frame", "frameset", "iframe", "noembed", "noframes", "noscript", "nostyle", "object", "script", "style", "title"},
-		skipContent,
+		SkipContent,
 	} {
 		for _, name := range e {
 			m[name] = true
@@ -66,7 +67,7 @@ var skipsContent = func() map[string]bool {
 }()
 
 // sanitiser is the state bluemonday's sanitize keeps from token to token,
-// under newPolicy, as far as it decides what the sanitiser writes.
+// under the policy, as far as it decides what the sanitiser writes.
 type sanitiser struct {
 	// skipping and depth are its skipElementContent and
 	// skippingElementsCount: inside an element of skipsContent it writes
@@ -153,23 +154,23 @@ var needAttrs = set("a", "img")
 // attributes.
 func needsAttrs(id uint8) bool { return needAttrs&(1<<id) != 0 }
 
-// attrCheck is one rule of attrRules for one attribute name: the elements
+// attrCheck is one rule of AttrRules for one attribute name: the elements
 // it holds on, as a set over tagID, and the pattern its value must match.
 type attrCheck struct {
 	on    uint64
 	match *regexp.Regexp
 }
 
-// attrChecks are attrRules by attribute name.
+// attrChecks are AttrRules by attribute name.
 var attrChecks = func() map[string][]attrCheck {
 	m := map[string][]attrCheck{}
-	for _, r := range attrRules {
+	for _, r := range AttrRules {
 		on := ^uint64(0) // a global rule
-		if r.on != nil {
-			on = set(r.on...)
+		if r.On != nil {
+			on = set(r.On...)
 		}
-		for _, a := range r.attrs {
-			m[a] = append(m[a], attrCheck{on, r.match})
+		for _, a := range r.Attrs {
+			m[a] = append(m[a], attrCheck{on, r.Match})
 		}
 	}
 	return m
@@ -199,13 +200,12 @@ const (
 // directURL is what the sanitiser and then finish make of the value of an
 // href (img false) or src (img true) that keepAttr kept. The sanitiser
 // (bluemonday's validURL under RequireParseableURLs, AllowRelativeURLs and
-// the schemes of newPolicy) trims the value, removes it when it holds white
-// space (bar data: URLs, which it rewrites: those are left to it), does not
-// parse, has a scheme other than urlSchemes or a data: image, or is
+// URLSchemes) trims the value, removes it when it holds white space (bar data: URLs, which it rewrites: those are left to it), does not
+// parse, has a scheme other than URLSchemes or a data: image, or is
 // relative and empty, and otherwise writes the parsed URL re-serialised.
 // finish then resolves and checks that (resolveURL); when the sanitiser
 // wrote back the value as it was, the URL already parsed is that one.
-func directURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
+func directURL(val []byte, base *Base, img bool) (string, urlFate) {
 	if plainAbsURL(val) {
 		// What parsedURL returns for it, without parsing (most links and
 		// image sources in feeds are such URLs; TestPlainAbsURL and
@@ -217,7 +217,7 @@ func directURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
 
 // parsedURL is directURL of any value: parsed, checked, re-serialised and
 // resolved.
-func parsedURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
+func parsedURL(val []byte, base *Base, img bool) (string, urlFate) {
 	v := strings.TrimSpace(string(val))
 	if strings.ContainsAny(v, " \t\n") {
 		if strings.HasPrefix(v, "data:") {
@@ -230,8 +230,8 @@ func parsedURL(val []byte, base *lazyBase, img bool) (string, urlFate) {
 		return "", urlRemoved
 	}
 	switch {
-	case u.Scheme == "", slices.Contains(urlSchemes, u.Scheme):
-	case u.Scheme == "data" && dataImageURL(u):
+	case u.Scheme == "", slices.Contains(URLSchemes, u.Scheme):
+	case u.Scheme == "data" && DataImageURL(u):
 	default:
 		return "", urlRemoved
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fastsan_test
+
+const raceEnabled = false
