@@ -45,13 +45,7 @@ func LinkKey(link string) string {
 			break
 		}
 	}
-	path = strings.TrimSuffix(path, ".amp")
-	if strings.Contains(path, "/amp") {
-		segs := strings.Split(path, "/")
-		segs = slices.DeleteFunc(segs, func(s string) bool { return s == "amp" })
-		path = strings.Join(segs, "/")
-	}
-	path = strings.TrimRight(path, "/")
+	path = ampless(path)
 	var b strings.Builder
 	b.Grow(len(host) + len(path) + len(query) + len(frag) + 1)
 	b.WriteString(host)
@@ -268,4 +262,23 @@ func hasLetterWord(k string) bool {
 		}
 	}
 	return false
+}
+
+// ampless is a path without its AMP marks (a ".amp" suffix, "amp"
+// segments) and trailing slashes, removed until none is left, so that a
+// key is its own key ("/x.amp/" is "/x", not "/x.amp").
+func ampless(path string) string {
+	for {
+		p := strings.TrimSuffix(strings.TrimRight(path, "/"), ".amp")
+		if strings.Contains(p, "/amp") {
+			segs := strings.Split(p, "/")
+			segs = slices.DeleteFunc(segs, func(s string) bool { return s == "amp" })
+			p = strings.Join(segs, "/")
+		}
+		p = strings.TrimRight(p, "/")
+		if p == path {
+			return p
+		}
+		path = p
+	}
 }

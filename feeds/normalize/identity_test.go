@@ -15,7 +15,7 @@ func TestLinkKey(t *testing.T) {
 	same := [][]string{
 		{"https://www.reuters.com/world/a-2026-12-01/", "http://reuters.com/world/a-2026-12-01", "https://mobile.reuters.com/world/a-2026-12-01/?src=rss",
 			"https://reuters.com:443/world/a-2026-12-01/?cid=rss_nn&at_medium=feed", "https://www.reuters.com/world/a-2026-12-01/?taid=x&utm_campaign=y"},
-		{"https://www.bbc.co.uk/news/articles/c8e7", "https://m.bbc.co.uk/news/articles/c8e7", "https://www.bbc.co.uk/news/articles/c8e7.amp",
+		{"https://www.bbc.co.uk/news/articles/c8e7", "https://m.bbc.co.uk/news/articles/c8e7", "https://www.bbc.co.uk/news/articles/c8e7.amp", "https://www.bbc.co.uk/news/articles/c8e7.amp/",
 			"https://www.bbc.co.uk/news/articles/c8e7?at_medium=RSS&at_campaign=rss"},
 		{"https://www.washingtonpost.com/world/2026/12/02/s/", "https://www.washingtonpost.com/world/2026/12/02/s/?outputType=amp&itid=hp",
 			"https://washingtonpost.com/world/2026/12/02/s/amp/", "https://www.washingtonpost.com/world/2026/12/02/s?amp=1"},

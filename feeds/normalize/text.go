@@ -179,7 +179,10 @@ func TitleKey(title string) string {
 		}
 		space = b.Len() > 0
 	}
-	return b.String()
+	// Lowering a letter before its combining mark can make a pair that
+	// composes ("J" and a caron, lowered, are "ǰ"): normalised again, a key
+	// is its own key.
+	return norm.NFKC.String(b.String())
 }
 
 // WordCount is the number of words in TitleKey(title): what the store's
