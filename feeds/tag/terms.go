@@ -112,18 +112,9 @@ type termScratch struct {
 	lowers [2]int          // lower-case letters of each field
 	text   string          // buf as a string, after read
 	firsts map[string]bool // first words of the names found in the body
-	// stems remembers the stems of words in language stemLang, and
-	// singles what a word on its own becomes (see single).
+	// stems remembers the stems of words in language stemLang.
 	stems    map[string]string
-	singles  map[string]singleWord
 	stemLang int
-}
-
-// singleWord is what a word counted on its own becomes: its label and key,
-// or nothing (ok false) for a word that is no term.
-type singleWord struct {
-	label, key string
-	ok         bool
 }
 
 type termCand struct {
@@ -337,33 +328,14 @@ func (sc *termScratch) single(t *Tagger, i int, w float64, name bool) {
 			return
 		}
 	}
-	if sc.toks[i].stop {
+	if sc.toks[i].stop || !termWord(word) {
 		return
 	}
-	if sw := sc.singleOf(t, word); sw.ok {
-		sc.add(sw.label, sw.key, w, name, i)
+	label := t.canon(word)
+	if s, ok := synonyms[label]; ok && label == word {
+		label = s
 	}
-}
-
-// singleOf is what word becomes as a term of its own, remembered with the
-// stems: words recur, and this is the hot path of reading an article.
-func (sc *termScratch) singleOf(t *Tagger, word string) singleWord {
-	if sw, ok := sc.singles[word]; ok && sc.stemLang == sc.li {
-		return sw
-	}
-	var sw singleWord
-	if termWord(word) {
-		label := t.canon(word)
-		if s, ok := synonyms[label]; ok && label == word {
-			label = s
-		}
-		sw = singleWord{label: label, key: sc.keyOf(label), ok: true}
-	}
-	if sc.singles == nil || sc.stemLang != sc.li || len(sc.singles) >= stemCacheSize {
-		sc.singles = make(map[string]singleWord, 1024)
-	}
-	sc.singles[strings.Clone(word)] = sw
-	return sw
+	sc.add(label, sc.keyOf(label), w, name, i)
 }
 
 // phrase counts tokens [i, j) as one name.
