@@ -127,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.scale.renders, "scale-renders", 200, "scale: uncached renders of each page (a fifth of it for /sources)")
 	fs.IntVar(&o.scale.readers, "scale-readers", 8, "scale: concurrent feed readers during the prune")
 	fs.DurationVar(&o.scale.baseline, "scale-baseline", 5*time.Second, "scale: how long the readers run before the prune")
+	fs.StringVar(&o.scale.cpuProfile, "scale-cpuprofile", "", "scale: write a CPU profile of the cold pass into the large store to this file")
 	fs.StringVar(&o.scale.feedloom, "feedloom", "", "scale: the feedloom binary to start (default: go build ./cmd/feedloom)")
 	quick := fs.Bool("quick", false, "smoke preset: -sizes "+quickSizes+" -related-sizes "+quickRelated+" -serve-duration "+quickServe.String())
 	if err := fs.Parse(args); err != nil {
@@ -246,8 +247,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	res := newResults(o)
 	if o.scaleRun {
-		if res.Scale, err = measureScale(ctx, o, progress); err != nil {
+		res.Scale, err = measureScale(ctx, o, progress)
+		if err != nil {
+			// What was measured before the failure (or ^C) is still worth a table.
 			fmt.Fprintln(stderr, "feedloom-bench: scale:", err)
+			finish(o, res, stdout, stderr)
 			return 1
 		}
 		return finish(o, res, stdout, stderr)

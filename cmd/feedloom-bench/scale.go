@@ -25,6 +25,7 @@ type scaleOptions struct {
 	readers     int           // concurrent feed readers during the prune
 	baseline    time.Duration // how long the readers run before the prune starts
 	feedloom    string        // the feedloom binary for the daemon start (empty: go build it)
+	cpuProfile  string        // a CPU profile of the cold pass into the large store
 }
 
 // Building the large store: every source gets at most this many new items
@@ -42,7 +43,8 @@ type ScaleFigures struct {
 	TargetArticles int            `json:"target_articles"`
 	Feeds          int            `json:"feeds"`
 	Hosts          int            `json:"origin_hosts"`
-	StoreArticles  int            `json:"store_articles"` // after the build
+	BuiltArticles  int            `json:"built_articles"` // by the build
+	StoreArticles  int            `json:"store_articles"` // after the cold pass into it, what the rest measures
 	BuildSeconds   float64        `json:"build_s"`
 	Batches        []BuildBatch   `json:"build_batches"`
 	ColdCorpus     string         `json:"cold_corpus"`
@@ -97,15 +99,12 @@ func measureScale(ctx context.Context, o *options, progress func(string)) (*Scal
 	job := childJob{Kind: jobScale, URLs: feedURLs(org, so.feeds), Concurrency: o.concurrency, PerHost: o.perHost,
 		Seed: o.seed, Store: filepath.Join(dir, "feedloom.db")}
 	if err := buildAndMeasure(ctx, o, org, job, f, progress); err != nil {
-		return nil, err
+		return f, err
 	}
 	if err := measureDaemon(ctx, o, org, job, bin, f, progress); err != nil {
-		return nil, err
+		return f, err
 	}
-	if err := measureMemory(ctx, o, org, job, f, progress); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return f, measureMemory(ctx, o, org, job, f, progress)
 }
 
 // feedURLs are the URLs of n feeds on the origin, as origin.URLs gives a
@@ -129,30 +128,19 @@ func buildAndMeasure(ctx context.Context, o *options, org *origin, job childJob,
 		return err
 	}
 	defer sc.close()
-	cold := GenerateCorpus(uint64(o.seed)+1000, o.epoch, so.cold.feeds, so.cold.items)
-	org.serve(cold)
-	progress(fmt.Sprintf("scale: cold pass %v into an empty store", so.cold))
-	rep, err := sc.call(scaleOp{Op: opEmptyPass, Sources: so.cold.feeds})
-	if err != nil {
-		return err
-	}
-	f.ColdEmpty = figures(*rep.Pass, cold.Items)
 	if err := build(ctx, o, org, sc, f, progress); err != nil {
 		return err
 	}
 	progress(fmt.Sprintf("scale: warm pass of %d feeds into %d articles", so.feeds, f.StoreArticles))
-	if rep, err = sc.call(scaleOp{Op: opPass}); err != nil {
+	rep, err := sc.call(scaleOp{Op: opPass})
+	if err != nil {
 		return err
 	}
 	f.WarmLarge = figures(*rep.Pass, 0)
-	org.serve(cold)
-	progress(fmt.Sprintf("scale: cold pass %v into %d articles", so.cold, f.StoreArticles))
-	if rep, err = sc.call(scaleOp{Op: opPass, Sources: so.cold.feeds}); err != nil {
+	if err := coldPasses(o, org, sc, f, progress); err != nil {
 		return err
 	}
-	f.ColdLarge = figures(*rep.Pass, cold.Items)
-	f.ColdRatio = ratio(f.ColdLarge, f.ColdEmpty)
-	progress(fmt.Sprintf("scale: uncached renders on %d articles", rep.Articles))
+	progress(fmt.Sprintf("scale: uncached renders on %d articles", f.StoreArticles))
 	if rep, err = sc.call(scaleOp{Op: opRenders, Renders: so.renders, Seed: o.seed}); err != nil {
 		return err
 	}
@@ -161,6 +149,40 @@ func buildAndMeasure(ctx context.Context, o *options, org *origin, job childJob,
 	f.BytesPerArt = float64(rep.DBBytes) / float64(max(1, rep.Articles))
 	f.PeakRSS["ingest and renders"] = mib(rep.PeakRSS)
 	return sc.close()
+}
+
+// coldPasses measures the same cold pass into an empty store, into the
+// large one, and into an empty store again, back to back in one process so
+// that a shared machine's load and the process's warm-up fall on both
+// sides alike; the counterpart is the mean of the two empty passes.
+func coldPasses(o *options, org *origin, sc *scaleConn, f *ScaleFigures, progress func(string)) error {
+	so := o.scale
+	cold := GenerateCorpus(uint64(o.seed)+1000, o.epoch, so.cold.feeds, so.cold.items)
+	org.serve(cold)
+	var empty []*PassFigures
+	for _, op := range []string{opEmptyPass, opPass, opEmptyPass} {
+		progress(fmt.Sprintf("scale: cold pass %v (%s)", so.cold, op))
+		req := scaleOp{Op: op, Sources: so.cold.feeds}
+		if op == opPass {
+			req.Profile = so.cpuProfile
+		}
+		rep, err := sc.call(req)
+		if err != nil {
+			return err
+		}
+		p := figures(*rep.Pass, cold.Items)
+		if op == opPass {
+			f.ColdLarge, f.StoreArticles = p, rep.Articles
+			continue
+		}
+		empty = append(empty, p)
+	}
+	f.ColdEmpty = empty[0]
+	f.ColdEmpty.RepeatWallsSecs = []float64{empty[0].WallSeconds, empty[1].WallSeconds}
+	f.ColdEmpty.WallSeconds = (empty[0].WallSeconds + empty[1].WallSeconds) / 2
+	f.ColdEmpty.ItemsPerSec = float64(cold.Items) / f.ColdEmpty.WallSeconds
+	f.ColdRatio = ratio(f.ColdLarge, f.ColdEmpty)
+	return nil
 }
 
 // build ingests batches of new items from every source, each batch's
@@ -199,7 +221,7 @@ func build(ctx context.Context, o *options, org *origin, sc *scaleConn, f *Scale
 			}
 		}
 	}
-	f.StoreArticles, f.BuildSeconds = articles, time.Since(t0).Seconds()
+	f.BuiltArticles, f.StoreArticles, f.BuildSeconds = articles, articles, time.Since(t0).Seconds()
 	return nil
 }
 

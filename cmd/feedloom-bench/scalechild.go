@@ -40,6 +40,7 @@ type scaleOp struct {
 	Sources int    `json:"sources,omitempty"`
 	Renders int    `json:"renders,omitempty"` // renders per page
 	Seed    int64  `json:"seed,omitempty"`
+	Profile string `json:"profile,omitempty"` // pass: write a CPU profile of it here
 }
 
 // scaleReply is the child's answer to one scaleOp.
@@ -130,7 +131,7 @@ func (c *scaleChild) do(ctx context.Context, op scaleOp) (scaleReply, error) {
 	switch op.Op {
 	case opPass:
 		var p passResult
-		p, err = timedPass(ctx, c.sched, c.names(op.Sources), "")
+		p, err = timedPass(ctx, c.sched, c.names(op.Sources), op.Profile)
 		rep.Pass = &p
 	case opEmptyPass:
 		var p passResult

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -89,6 +90,7 @@ func measureDaemon(ctx context.Context, o *options, org *origin, job childJob, b
 	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 	st.RSSBytes, _ = procStatusBytes(status, "VmRSS")
 	f.Start = st
+	f.Notes = append(f.Notes, startSteps(stderr.String())...)
 	if f.Prune, err = measurePrune(ctx, o, job, base, f.StoreArticles, progress); err != nil {
 		return err
 	}
@@ -97,13 +99,31 @@ func measureDaemon(ctx context.Context, o *options, org *origin, job childJob, b
 	return nil
 }
 
+// startSteps are the daemon's log lines of its start-up that say how long
+// a step took (the database check, the related index), for the notes.
+func startSteps(log string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil || rec["duration"] == nil {
+			continue
+		}
+		d := rec["duration"]
+		if ns, ok := d.(float64); ok { // slog's JSON handler writes a Duration as nanoseconds
+			d = time.Duration(ns).Round(time.Millisecond)
+		}
+		out = append(out, fmt.Sprintf("feedloom serve start-up: %v: %v", rec["msg"], d))
+	}
+	return out
+}
+
 // writeDaemonConfig writes the daemon's config: the store's sources,
 // nothing fetched at start and no cron tick during the run (a yearly
 // schedule), so that the daemon only serves.
 func writeDaemonConfig(path string, job childJob, port int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "title: %q\nbase_url: \"http://127.0.0.1:%d/\"\nlisten: \"127.0.0.1:%d\"\ndatabase: %q\n"+
-		"log_level: warn\nlog_format: json\nfetch:\n  on_start: false\n  schedule: \"0 0 1 1 *\"\nsources:\n",
+		"log_level: info\nlog_format: json\nfetch:\n  on_start: false\n  schedule: \"0 0 1 1 *\"\nsources:\n",
 		config.Default().Title, port, port, job.Store)
 	for _, s := range benchSources(config.Default(), job.URLs) {
 		fmt.Fprintf(&b, "  - name: %s\n    url: %q\n    tags: [%s]\n", s.Name, s.URL, s.Tags[0])

@@ -26,9 +26,10 @@ func writeScale(w io.Writer, f *ScaleFigures) {
 	if f == nil {
 		return
 	}
-	fmt.Fprintf(w, "\nSCALE (store of %d articles from %d sources, built in %.0f s through the real ingest path; origin on %d loopback addresses;\n"+
-		"  counterparts: an empty store for the cold pass, the store after the first batch (%d articles) for the warm pass and renders)\n",
-		f.StoreArticles, f.Feeds, f.BuildSeconds, f.Hosts, f.SmallArticles)
+	fmt.Fprintf(w, "\nSCALE (store of %d articles from %d sources, built in %.0f s through the real ingest path, %d after the cold pass;\n"+
+		"  origin on %d loopback addresses; counterparts: an empty store for the cold pass (mean of one before and one after),\n"+
+		"  the store after the first batch (%d articles) for the warm pass and renders, the readers before the prune)\n",
+		f.BuiltArticles, f.Feeds, f.BuildSeconds, f.StoreArticles, f.Hosts, f.SmallArticles)
 	tw := newTable("<figure", "<large store", "<counterpart", "ratio", "<goal", "<met")
 	add := func(name, large, counter string, r float64, goal string, met bool) {
 		rs := "-"
@@ -78,14 +79,18 @@ func writeScale(w io.Writer, f *ScaleFigures) {
 	}
 	add("peak RSS of the run", fmt.Sprintf("%d MB", peak), strings.Join(peaks, ", ")+" MB", 0, "", false)
 	if m := f.Memory; m != nil {
-		add(fmt.Sprintf("RSS over %d warm passes + %d cold %s", m.WarmPasses, m.ColdBatches, m.ColdCorpus),
-			fmt.Sprintf("%d MB after the last", m.RSSLastWarmMB), fmt.Sprintf("%d MB after the first (%d at start, %d at end)", m.RSSFirstWarmMB, m.RSSStartMB, m.RSSEndMB),
-			m.LastOverFirst(), fmt.Sprintf("≤ %.2f×", goalMemoryGrowth), m.LastOverFirst() <= goalMemoryGrowth)
+		add(fmt.Sprintf("RSS over %d warm passes + %d cold %s", len(m.RSSAfterWarmMB), len(m.RSSAfterColdMB), m.ColdCorpus),
+			fmt.Sprintf("%d MB after the last (last tenth max %d)", m.RSSLastWarmMB, m.RSSLastTenthMB),
+			fmt.Sprintf("%d MB after the first (first tenth max %d; %d at start, %d at end)", m.RSSFirstWarmMB, m.RSSFirstTenthMB, m.RSSStartMB, m.RSSEndMB),
+			m.LastOverFirst(), fmt.Sprintf("≤ %.2f× (tenths)", goalMemoryGrowth), m.LastOverFirst() <= goalMemoryGrowth)
 		add("  warm pass wall, last vs first", fmt.Sprintf("%.2f s", m.LastWarmS), fmt.Sprintf("%.2f s", m.FirstWarmS), m.LastWarmS/max(m.FirstWarmS, 0.001), "", false)
 	}
 	tw.write(w)
 	if f.TargetArticles != 1_000_000 {
-		fmt.Fprintf(w, "  note: the goals are set for 1,000,000 articles; this run built %d\n", f.StoreArticles)
+		fmt.Fprintf(w, "  note: the goals are set for 1,000,000 articles; this run built %d\n", f.BuiltArticles)
+	}
+	for _, n := range f.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	for _, n := range scaleProblems(f) {
 		fmt.Fprintf(w, "  PROBLEM: %s\n", n)
