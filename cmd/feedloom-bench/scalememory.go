@@ -9,23 +9,23 @@ import (
 // MemoryFigures are one process doing many warm passes with a few cold
 // batches among them, as the daemon does over days: does its RSS settle?
 type MemoryFigures struct {
-	WarmPasses      int     `json:"warm_passes"`
-	ColdBatches     int     `json:"cold_batches"`
-	ColdCorpus      string  `json:"cold_corpus"`
-	ArticlesStart   int     `json:"articles_start"`
-	ArticlesEnd     int     `json:"articles_end"`
-	RSSStartMB      int     `json:"rss_start_mb"`            // after opening the store and building the index
-	RSSFirstWarmMB  int     `json:"rss_after_first_warm_mb"` // after the first warm pass
-	RSSLastWarmMB   int     `json:"rss_after_last_warm_mb"`
-	RSSEndMB        int     `json:"rss_end_mb"`
-	PeakMB          int     `json:"peak_rss_mb"`
-	RSSAfterColdMB  []int   `json:"rss_after_each_cold_mb"`
-	RSSAfterWarmMB  []int   `json:"rss_after_each_warm_mb"`
+	WarmPasses     int    `json:"warm_passes"`
+	ColdBatches    int    `json:"cold_batches"`
+	ColdCorpus     string `json:"cold_corpus"`
+	ArticlesStart  int    `json:"articles_start"`
+	ArticlesEnd    int    `json:"articles_end"`
+	RSSStartMB     int    `json:"rss_start_mb"`            // after opening the store and building the index
+	RSSFirstWarmMB int    `json:"rss_after_first_warm_mb"` // after the first warm pass
+	RSSLastWarmMB  int    `json:"rss_after_last_warm_mb"`
+	RSSEndMB       int    `json:"rss_end_mb"`
+	PeakMB         int    `json:"peak_rss_mb"`
+	RSSAfterColdMB []int  `json:"rss_after_each_cold_mb"`
+	RSSAfterWarmMB []int  `json:"rss_after_each_warm_mb"`
 	// The highest RSS after any of the first and of the last tenth of the
 	// warm passes: a single reading lands anywhere in the GC's cycle (the
 	// heap doubles before a collection), the highest of several does not.
-	RSSFirstTenthMB int `json:"rss_first_tenth_max_mb"`
-	RSSLastTenthMB  int `json:"rss_last_tenth_max_mb"`
+	RSSFirstTenthMB int     `json:"rss_first_tenth_max_mb"`
+	RSSLastTenthMB  int     `json:"rss_last_tenth_max_mb"`
 	FirstWarmS      float64 `json:"first_warm_s"`
 	LastWarmS       float64 `json:"last_warm_s"`
 	WarmNot304      int     `json:"warm_not_304"` // fetches of the warm passes that were not 304
