@@ -118,8 +118,7 @@ func collect(ctx context.Context, tx *sql.Tx, set map[int64]bool, query string, 
 func overCap(ctx context.Context, tx *sql.Tx, set map[int64]bool, capN int) error {
 	var srcs []int64
 	err := func() (err error) {
-		rows, err := tx.QueryContext(ctx, `SELECT s.id FROM sources s
-			WHERE (SELECT count(*) FROM carriages c WHERE c.source_id = s.id) > ?`, capN)
+		rows, err := tx.QueryContext(ctx, `SELECT s.id FROM sources s WHERE s.carriage_count > ?`, capN)
 		if err != nil {
 			return err
 		}

@@ -181,3 +181,46 @@ func TestStats(t *testing.T) {
 		t.Errorf("JSON keys = %v, want %v", keys, wantKeys)
 	}
 }
+
+// TestSourceArticleCountKept checks the stored per-source count (0012)
+// against the carriages themselves through ingest, a copy carried by a
+// second source, a re-fetch of the same items and retention's cascade.
+func TestSourceArticleCountKept(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(100 * 24 * time.Hour)
+	day := 24 * time.Hour
+	db, path := openDB(t)
+	raw := rawDB(t, path)
+	check := func(step string) {
+		t.Helper()
+		states, err := db.SourceStates(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range states {
+			want := count(t, raw, `SELECT count(*) FROM carriages c JOIN sources s ON s.id = c.source_id WHERE s.name = ?`, st.Name)
+			if st.ArticleCount != want {
+				t.Errorf("%s: %s: ArticleCount = %d, carriages %d", step, st.Name, st.ArticleCount, want)
+			}
+		}
+	}
+	var a []feeds.Article
+	for i := range 4 {
+		k := fmt.Sprint("a", i)
+		a = append(a, art(k, "https://a.example/"+k, "Story from source a number "+k, now.Add(-time.Duration(40*i)*day), "h"))
+	}
+	ingest(t, db, "a", now, a...)
+	check("ingest")
+	ingest(t, db, "b", now, art("b-copy", a[0].Link, "Copy of a0 at source b", now, "h2"),
+		art("b-old", "https://b.example/old", "Old story from source b", now.Add(-90*day), "h"))
+	check("copy")
+	ingest(t, db, "a", now, a...)
+	check("same items again")
+	if _, err := db.Prune(ctx, 30*day, 0, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	check("prune")
+	if st, err := db.SourceState(ctx, "a"); err != nil || st.ArticleCount != 1 {
+		t.Errorf("a after prune: ArticleCount = %d, %v; want 1", st.ArticleCount, err)
+	}
+}

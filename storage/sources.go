@@ -92,7 +92,7 @@ func (db *DB) SyncSources(ctx context.Context, srcs []feeds.Source) error {
 
 const stateCols = `s.name, s.url, s.redirect_url, s.config_hash, s.etag, s.last_modified, s.last_fetch,
 	s.last_success, s.last_status, s.last_error, s.failures, s.next_attempt, s.gone, s.item_count, s.language, s.feed_title,
-	(SELECT count(*) FROM carriages c WHERE c.source_id = s.id)`
+	s.carriage_count`
 
 func scanState(sc interface{ Scan(...any) error }) (feeds.SourceState, error) {
 	var st feeds.SourceState

@@ -32,6 +32,7 @@ const (
 	jobFloorSQLite = "floor-sqlite" // floor (b): (a) plus a plain SQLite insert, one transaction per feed
 	jobRelated     = "related"      // runRelatedBench
 	jobServe       = "serve"        // fill a small store, serve it with feeds/web until stdin closes
+	jobScale       = "scale"        // answer scaleOps on one large store until stdin closes
 )
 
 // childJob is what the parent asks a child to do.
@@ -44,6 +45,8 @@ type childJob struct {
 	CPUProfile  string   `json:"cpu_profile,omitempty"` // profile the cold pass into this file
 	Articles    int      `json:"articles,omitempty"`    // related: index size
 	Seed        int64    `json:"seed,omitempty"`
+	Store       string   `json:"store,omitempty"`        // scale: the store, kept after the child exits
+	PruneOldest int      `json:"prune_oldest,omitempty"` // scale: retention.max_age set to expire this many articles
 }
 
 // usage is a reading of the process's CPU time and peak RSS.
@@ -75,13 +78,17 @@ func getUsage() usage {
 }
 
 // vmHWM is the peak resident set size of this process's address space.
-func vmHWM() (int64, bool) {
-	b, err := os.ReadFile("/proc/self/status")
+func vmHWM() (int64, bool) { return procStatusBytes("/proc/self/status", "VmHWM") }
+
+// procStatusBytes reads one "kB" field (VmRSS, VmHWM) of a
+// /proc/PID/status file, in bytes.
+func procStatusBytes(path, field string) (int64, bool) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(v)
 			if len(f) == 2 && f[1] == "kB" {
 				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
@@ -137,6 +144,8 @@ func childMain(jobFile string) int {
 		res, err = runRelated(job)
 	case jobServe:
 		err = runServeChild(ctx, job, os.Stdin, os.Stdout)
+	case jobScale:
+		err = runScaleChild(ctx, job, os.Stdin, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown job kind %q", job.Kind)
 	}

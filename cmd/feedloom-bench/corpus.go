@@ -82,15 +82,16 @@ type Corpus struct {
 // generator holds the random source and vocabulary of one corpus.
 type generator struct {
 	epoch  time.Time
+	span   time.Duration // stories are published within this before epoch
 	r      *rand.Rand
 	cat    *rand.Zipf
 	cats   []string
 	titles map[string]bool
 }
 
-func newGenerator(seed uint64, epoch time.Time) *generator {
+func newGenerator(seed uint64, epoch time.Time, span time.Duration) *generator {
 	r := rand.New(rand.NewPCG(seed, 0xfeed100d))
-	g := &generator{epoch: epoch, r: r, cat: rand.NewZipf(r, 1.2, 1, categoryCount-1), titles: map[string]bool{}}
+	g := &generator{epoch: epoch, span: span, r: r, cat: rand.NewZipf(r, 1.2, 1, categoryCount-1), titles: map[string]bool{}}
 	g.cats = categoryNames(categoryCount)
 	return g
 }
@@ -100,7 +101,14 @@ func newGenerator(seed uint64, epoch time.Time) *generator {
 // categories, and about 7% of the items copies of other feeds' stories
 // (tracking parameters, a new title, or the same title under another link).
 func GenerateCorpus(seed uint64, epoch time.Time, nFeeds, nItems int) *Corpus {
-	g := newGenerator(seed, epoch)
+	return GenerateCorpusSpan(seed, epoch, storySpan, nFeeds, nItems)
+}
+
+// GenerateCorpusSpan is GenerateCorpus with the stories published within
+// span before epoch instead of storySpan: the scale part spreads its
+// batches over the retention window.
+func GenerateCorpusSpan(seed uint64, epoch time.Time, span time.Duration, nFeeds, nItems int) *Corpus {
+	g := newGenerator(seed, epoch, span)
 	c := &Corpus{}
 	slots := make([][]item, nFeeds)
 	var stories []*story
@@ -180,7 +188,7 @@ func GenerateCorpus(seed uint64, epoch time.Time, nFeeds, nItems int) *Corpus {
 // story makes a new original story owned by feed f.
 func (g *generator) story(id, f int) *story {
 	title := g.title()
-	pub := g.epoch.Add(-time.Duration(g.r.Int64N(int64(storySpan)))).Truncate(time.Second)
+	pub := g.epoch.Add(-time.Duration(g.r.Int64N(int64(g.span)))).Truncate(time.Second)
 	s := &story{id: id, owner: f, title: title, published: pub}
 	s.link = fmt.Sprintf("https://%s/%s/%s-%d.html", siteOf(f), pub.Format("2006/01/02"), slug(title), id)
 	for k := 1 + g.r.IntN(4); len(s.categories) < k; {

@@ -129,41 +129,7 @@ func runFeedloomIngest(ctx context.Context, job childJob) (ingestResult, error) 
 	if err := sched.BuildIndex(ctx); err != nil {
 		return ingestResult{}, fmt.Errorf("build related index: %w", err)
 	}
-	pass := func(profile string) (passResult, error) {
-		var results []scheduler.Result
-		wall, cpu, peak, err := measure(profile, func() error {
-			var err error
-			results, err = sched.RunOnce(ctx, nil, false, nil)
-			return err
-		})
-		if err != nil {
-			return passResult{}, fmt.Errorf("run once: %w", err)
-		}
-		p := passResult{WallSeconds: wall.Seconds(), CPUSeconds: cpu.Seconds(), PeakRSSBytes: peak}
-		for _, r := range results {
-			switch {
-			case r.Skipped:
-				p.Skipped++
-				continue
-			case r.Status == 200:
-				p.Status200++
-			case r.Status == 304:
-				p.Status304++
-			}
-			p.Fetches++
-			if r.Err != nil {
-				p.Errors++
-				if p.FirstError == "" {
-					p.FirstError = r.Source + ": " + r.Err.Error()
-				}
-			}
-			p.New += r.New
-			p.Updated += r.Updated
-			p.Duplicate += r.Duplicate
-		}
-		p.Items = p.New + p.Updated + p.Duplicate
-		return p, nil
-	}
+	pass := func(profile string) (passResult, error) { return timedPass(ctx, sched, nil, profile) }
 	var res ingestResult
 	if res.Cold, err = pass(job.CPUProfile); err != nil {
 		return res, err
@@ -179,6 +145,44 @@ func runFeedloomIngest(ctx context.Context, job childJob) (ingestResult, error) 
 	}
 	res.Warm = &warm
 	return res, nil
+}
+
+// timedPass is one RunOnce over the named sources (all when names is
+// empty), timed, with a CPU profile into profile when it is not empty.
+func timedPass(ctx context.Context, sched *scheduler.Scheduler, names []string, profile string) (passResult, error) {
+	var results []scheduler.Result
+	wall, cpu, peak, err := measure(profile, func() error {
+		var err error
+		results, err = sched.RunOnce(ctx, names, false, nil)
+		return err
+	})
+	if err != nil {
+		return passResult{}, fmt.Errorf("run once: %w", err)
+	}
+	p := passResult{WallSeconds: wall.Seconds(), CPUSeconds: cpu.Seconds(), PeakRSSBytes: peak}
+	for _, r := range results {
+		switch {
+		case r.Skipped:
+			p.Skipped++
+			continue
+		case r.Status == 200:
+			p.Status200++
+		case r.Status == 304:
+			p.Status304++
+		}
+		p.Fetches++
+		if r.Err != nil {
+			p.Errors++
+			if p.FirstError == "" {
+				p.FirstError = r.Source + ": " + r.Err.Error()
+			}
+		}
+		p.New += r.New
+		p.Updated += r.Updated
+		p.Duplicate += r.Duplicate
+	}
+	p.Items = p.New + p.Updated + p.Duplicate
+	return p, nil
 }
 
 // IngestFigures are one corpus size's ingest measurements.

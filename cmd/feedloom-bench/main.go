@@ -12,7 +12,11 @@
 //     serving the same bytes as a static file;
 //   - sources: the first render of /sources and /sources.json at 2,500,
 //     5,000 and 10,000 sources (in this process, a few seconds), with the
-//     scheduler running as in serve.
+//     scheduler running as in serve;
+//   - scale (-scale, only): a store of -scale-articles articles built
+//     through the real ingest path, then cold and warm passes, the daemon's
+//     start, uncached renders, a prune under readers and memory over many
+//     passes, each beside its empty- or small-store counterpart.
 //
 // Each measured ingest and related run happens in a child process (this
 // binary re-executed) so that its CPU time and peak RSS are its own. It
@@ -73,6 +77,8 @@ type options struct {
 	wrk, nginx     string
 	install        bool
 	aptUpdated     bool
+	scaleRun       bool
+	scale          scaleOptions
 }
 
 // Defaults of the full run and of -quick.
@@ -111,6 +117,18 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk command (empty: skip the load runs)")
 	fs.StringVar(&o.nginx, "nginx", "nginx", "nginx command (empty: skip the nginx column)")
 	fs.BoolVar(&o.install, "install", true, "apt-get install wrk and nginx when missing (as root)")
+	fs.BoolVar(&o.scaleRun, "scale", false, "run the scale part only (issue 20; the default size takes about half an hour)")
+	fs.IntVar(&o.scale.articles, "scale-articles", 1_000_000, "scale: articles in the large store")
+	fs.IntVar(&o.scale.feeds, "scale-feeds", 10_000, "scale: sources of the large store; the warm pass fetches them all")
+	scaleCold := fs.String("scale-cold", "1000x50", "scale: the cold pass, FEEDSxITEMS of new items (the first FEEDS sources)")
+	fs.IntVar(&o.scale.warmPasses, "scale-warm-passes", 200, "scale: warm passes of the memory-over-time run")
+	fs.IntVar(&o.scale.coldBatches, "scale-cold-batches", 20, "scale: cold batches among them")
+	memCold := fs.String("scale-memory-cold", "1000x5", "scale: FEEDSxITEMS of each of those cold batches")
+	fs.IntVar(&o.scale.renders, "scale-renders", 200, "scale: uncached renders of each page (a fifth of it for /sources)")
+	fs.IntVar(&o.scale.readers, "scale-readers", 8, "scale: concurrent feed readers during the prune")
+	fs.DurationVar(&o.scale.baseline, "scale-baseline", 5*time.Second, "scale: how long the readers run before the prune")
+	fs.StringVar(&o.scale.cpuProfile, "scale-cpuprofile", "", "scale: write a CPU profile of the cold pass into the large store to this file")
+	fs.StringVar(&o.scale.feedloom, "feedloom", "", "scale: the feedloom binary to start (default: go build ./cmd/feedloom)")
 	quick := fs.Bool("quick", false, "smoke preset: -sizes "+quickSizes+" -related-sizes "+quickRelated+" -serve-duration "+quickServe.String())
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -157,6 +175,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-serve-corpus: %q is not one FEEDSxITEMS", *serveCorpus)
 	} else {
 		o.serveCorpus = sc[0]
+	}
+	if err := o.scale.parse(*scaleCold, *memCold); err != nil {
+		return nil, err
 	}
 	o.skip = map[string]bool{}
 	for _, s := range strings.Split(*skip, ",") {
@@ -225,6 +246,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s  %s  (load %s)\n", time.Now().Format("15:04:05"), msg, loadAvg())
 	}
 	res := newResults(o)
+	if o.scaleRun {
+		res.Scale, err = measureScale(ctx, o, progress)
+		if err != nil {
+			// What was measured before the failure (or ^C) is still worth a table.
+			fmt.Fprintln(stderr, "feedloom-bench: scale:", err)
+			finish(o, res, stdout, stderr)
+			return 1
+		}
+		return finish(o, res, stdout, stderr)
+	}
 	if !o.skip["dedupe"] {
 		dir, err := os.MkdirTemp("", "feedloom-bench-dedupe-")
 		if err == nil {
@@ -281,6 +312,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	return finish(o, res, stdout, stderr)
+}
+
+// finish prints the table and writes the JSON file.
+func finish(o *options, res *Results, stdout, stderr io.Writer) int {
 	res.finish()
 	writeTable(stdout, res)
 	if o.jsonPath != "" {

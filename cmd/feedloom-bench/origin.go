@@ -17,6 +17,7 @@ import (
 // result: a feed's host is its address. Every document has a strong ETag
 // and a Last-Modified, and conditional requests get 304.
 type origin struct {
+	mu      sync.RWMutex // guards docs: the scale part swaps documents between passes
 	docs    map[string]*feedDoc
 	servers []*http.Server
 	done    sync.WaitGroup
@@ -69,7 +70,9 @@ func (o *origin) URLs(c *Corpus) []string {
 
 // ServeHTTP answers GET and HEAD of a feed document.
 func (o *origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.mu.RLock()
 	d := o.docs[r.URL.Path]
+	o.mu.RUnlock()
 	if d == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		o.other.Add(1)
 		http.NotFound(w, r)
@@ -110,6 +113,16 @@ func notModified(r *http.Request, d *feedDoc) bool {
 		return err == nil && !lm.After(t)
 	}
 	return false
+}
+
+// serve publishes c's documents in place of those at the same paths (a
+// feed's new version), keeping the others.
+func (o *origin) serve(c *Corpus) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, d := range c.Feeds {
+		o.docs[d.Path] = d
+	}
 }
 
 // resetCounts zeroes the counters before a measured pass.

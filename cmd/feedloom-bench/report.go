@@ -27,6 +27,7 @@ type Results struct {
 	Corpus      *corpusCoverage  `json:"corpus_related,omitempty"`
 	Dedupe      *dedupeScore     `json:"dedupe,omitempty"`
 	Sources     []SourcesFigures `json:"sources,omitempty"`
+	Scale       *ScaleFigures    `json:"scale,omitempty"`
 	Skipped     []string         `json:"skipped,omitempty"`
 }
 
@@ -46,7 +47,7 @@ func newResults(o *options) *Results {
 		Machine: Machine{CPUs: runtime.NumCPU(), CPUModel: cpuModel(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 			Go: runtime.Version(), LoadAvgStart: loadAvg()}}
 	for _, part := range []string{"ingest", "related", "serve", "quality", "dedupe", "sources"} {
-		if o.skip[part] {
+		if o.skip[part] && !o.scaleRun {
 			r.Skipped = append(r.Skipped, part)
 		}
 	}
@@ -215,6 +216,7 @@ func writeTable(w io.Writer, r *Results) {
 			d.Items, d.Stories, d.Articles, d.Precision, d.Recall, d.Lost)
 	}
 	writeSources(w, r.Sources)
+	writeScale(w, r.Scale)
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "\nskipped: %s\n", strings.Join(r.Skipped, ", "))
 	}
