@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -242,12 +243,17 @@ func runChild(ctx context.Context, job childJob, out any) (stderr string, err er
 }
 
 // tailBuffer keeps the last max bytes written to it (a child's stderr).
+// It is read while the child still writes (the scale part reads a running
+// daemon's start-up lines), so a mutex guards it.
 type tailBuffer struct {
+	mu  sync.Mutex
 	max int
 	b   bytes.Buffer
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.b.Write(p)
 	if over := t.b.Len() - t.max; over > 0 {
 		t.b.Next(over)
@@ -255,7 +261,11 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tailBuffer) String() string { return t.b.String() }
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.b.String()
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
